@@ -1,0 +1,341 @@
+"""The async EngageLab Web Push v4 client: auth, rate limiting, retries, error mapping.
+
+The only module that imports httpx (design §2): every httpx or socket error is turned into an
+:mod:`webpush_iac.errors` type here, so callers never see a third-party exception. What each
+endpoint means lives in :mod:`webpush_iac.client_endpoints`; the pure retry and decoding rules in
+:mod:`webpush_iac.client_http`; base URLs and credentials in :mod:`webpush_iac.client_config`.
+
+Secrets: the Authorization header is built by httpx from :class:`Credentials` and never logged
+(httpx redacts it in ``Headers`` reprs and httpcore logs no request headers); our own log lines
+carry method, path, status, attempt and elapsed time only, and any error text the server sends
+back is scrubbed of the secret before it reaches an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from webpush_iac import __version__
+from webpush_iac.client_config import (
+    BASE_URLS,
+    Credentials,
+    check_base_url,
+    credentials_from_env,
+    resolve_base_url,
+)
+from webpush_iac.client_endpoints import EndpointsMixin
+from webpush_iac.client_http import (
+    UndecodableBody,
+    backoff_delay,
+    decode_success,
+    embedded_error,
+    error_class,
+    error_for,
+    is_idempotent,
+    is_retriable,
+    parse_http_date,
+    parse_retry_after,
+)
+from webpush_iac.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    RateLimitedError,
+    ReadOnlyViolation,
+    ServerError,
+    TransportError,
+)
+from webpush_iac.ratelimit import Clock, Sleep, TokenBucket, shared_bucket
+
+logger = logging.getLogger("webpush_iac.client")
+
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+#: httpx errors raised before any byte of the request left: safe to report as "not sent".
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.ProxyError,
+)
+
+
+@dataclass
+class ClientStats:
+    """Counters for one client: ``requests`` counts every attempt put on the wire."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    transport_errors: int = 0
+
+
+@dataclass
+class _Answer:
+    """One attempt's result: decoded data, or the error to raise or retry on."""
+
+    data: Any = None
+    error: ApiError | TransportError | None = None
+    retry_after: float | None = None
+
+
+class EngageLabClient(EndpointsMixin):
+    """Async client for the Web Push v4 API; use as ``async with EngageLabClient(...) as c``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        qps: float = 450.0,
+        concurrency: int = 32,
+        read_only: bool = False,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        transport: httpx.AsyncBaseTransport | None = None,
+        asgi_app: ASGIApp | None = None,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+        clock: Clock | None = None,
+        limiter: TokenBucket | None = None,
+        backoff_base: float = 0.2,
+        backoff_cap: float = 10.0,
+    ) -> None:
+        if transport is not None and asgi_app is not None:
+            raise ValueError("pass transport or asgi_app, not both")
+        if concurrency < 1 or max_retries < 0:
+            raise ValueError("concurrency must be >= 1 and max_retries >= 0")
+        self.base_url = check_base_url(base_url, in_process=asgi_app is not None)
+        self.credentials = credentials
+        self.read_only = read_only
+        self.max_retries = max_retries
+        self.stats = ClientStats()
+        if limiter is None:
+            limiter = shared_bucket(credentials.app_key, self.base_url, qps, clock=clock)
+        self.limiter = limiter
+        self._sleep: Sleep = sleep or asyncio.sleep
+        self._rng = rng or random.Random()
+        self._backoff = (backoff_base, backoff_cap)
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._server_time: datetime | None = None
+        token = f"{credentials.app_key}:{credentials.master_secret}".encode()
+        self._secrets = (credentials.master_secret, base64.b64encode(token).decode("ascii"))
+        if asgi_app is not None:
+            transport = httpx.ASGITransport(app=asgi_app)
+        self._http = httpx.AsyncClient(
+            auth=httpx.BasicAuth(credentials.app_key, credentials.master_secret),
+            headers={"Accept": "application/json", "User-Agent": f"webpush-iac/{__version__}"},
+            timeout=httpx.Timeout(timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        mode = ", read_only=True" if self.read_only else ""
+        return f"EngageLabClient(base_url={self.base_url!r}, app_key={self.credentials.app_key!r}{mode})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def server_time(self) -> datetime | None:
+        """The API's clock: the ``Date`` header of the last answer, as an aware UTC datetime."""
+        return self._server_time
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """Send one API call with rate limiting and retries; return the decoded answer.
+
+        ``idempotent`` overrides the method/path rule of design §6 (only idempotent calls are
+        retried). A non-idempotent call whose outcome is unknown raises AmbiguousWriteError.
+        """
+        method = method.upper()
+        if not path.startswith("/"):
+            raise ValueError("path must start with '/'")
+        if self.read_only and method != "GET":
+            raise ReadOnlyViolation(f"{method} {path} refused: this client is read-only")
+        if idempotent is None:
+            idempotent = is_idempotent(method, path)
+        plain_500s = 0
+        attempt = 0
+        while True:
+            attempt += 1
+            answer = await self._attempt(method, path, json, params, idempotent, attempt)
+            error = answer.error
+            if error is None:
+                return answer.data
+            if isinstance(error, ApiError) and error.status == 500:
+                plain_500s += 1  # retriable codes (27000) are retried whatever this count says
+            if not idempotent or attempt > self.max_retries:
+                raise error
+            if isinstance(error, ApiError) and not is_retriable(error, plain_500s_seen=plain_500s):
+                raise error
+            delay = backoff_delay(
+                attempt - 1, self._rng, base=self._backoff[0], cap=self._backoff[1]
+            )
+            if answer.retry_after is not None:
+                delay = max(delay, answer.retry_after)
+            self.stats.retries += 1
+            logger.debug("%s %s: retry %d in %.3fs", method, path, attempt, delay)
+            await self._sleep(delay)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        params: Mapping[str, Any] | None,
+        idempotent: bool,
+        attempt: int,
+    ) -> _Answer:
+        async with self._semaphore:
+            await self.limiter.acquire(self._sleep)
+            self.stats.requests += 1
+            started = time.perf_counter()
+            try:
+                response = await self._http.request(
+                    method, self.base_url + path, json=json, params=params
+                )
+            except _NOT_SENT as exc:
+                return self._transport_failure(method, path, exc, started, attempt, sent=False)
+            except (httpx.RequestError, OSError) as exc:
+                return self._transport_failure(
+                    method, path, exc, started, attempt, sent=True, ambiguous=not idempotent
+                )
+        elapsed = time.perf_counter() - started
+        logger.debug(
+            "%s %s -> %d (attempt %d, %.3fs)", method, path, response.status_code, attempt, elapsed
+        )
+        return self._interpret(method, path, response, idempotent)
+
+    def _transport_failure(
+        self,
+        method: str,
+        path: str,
+        exc: BaseException,
+        started: float,
+        attempt: int,
+        *,
+        sent: bool,
+        ambiguous: bool = False,
+    ) -> _Answer:
+        self.stats.transport_errors += 1
+        elapsed = time.perf_counter() - started
+        kind = type(exc).__name__
+        logger.debug("%s %s -> %s (attempt %d, %.3fs)", method, path, kind, attempt, elapsed)
+        detail = self._scrub(str(exc)) or "connection failed"
+        if ambiguous:
+            error: TransportError = AmbiguousWriteError(
+                f"{kind}: {detail}; the request may have reached the server, re-read before retrying",
+                method=method,
+                path=path,
+            )
+        else:
+            note = "" if sent else " (request not sent)"
+            error = TransportError(f"{kind}: {detail}{note}", method=method, path=path)
+        # Not chained to ``exc``: its text is third-party and unscrubbed; ours carries the detail.
+        error.__suppress_context__ = True
+        return _Answer(error=error)
+
+    def _interpret(
+        self, method: str, path: str, response: httpx.Response, idempotent: bool
+    ) -> _Answer:
+        # Date is a singleton, yet an app server whose framework adds its own (uvicorn does) sends
+        # two; the application's own, appended last, is the one that knows its clock.
+        dates = [d for d in map(parse_http_date, response.headers.get_list("date")) if d]
+        server_time = dates[-1] if dates else None
+        if server_time is not None:
+            self._server_time = server_time
+        status = response.status_code
+        body = response.content
+        error: ApiError | TransportError | None = None
+        if 200 <= status < 300:
+            try:
+                data = decode_success(body)
+            except UndecodableBody:
+                error = error_for(status, body, method=method, path=path, scrub=self._scrub)
+                error = self._ambiguous(error) if not idempotent else error
+                return _Answer(error=error)
+            found = embedded_error(data)
+            if found is None:
+                self.limiter.on_success()
+                return _Answer(data=data)
+            code, message = found
+            error = error_class(status, code)(
+                status=status, code=code, message=self._scrub(message), method=method, path=path
+            )
+        else:
+            error = error_for(
+                status,
+                body,
+                method=method,
+                path=path,
+                reason=response.reason_phrase,
+                scrub=self._scrub,
+            )
+        if isinstance(error, RateLimitedError):
+            self.stats.rate_limited += 1
+            self.limiter.on_rate_limited()
+        elif isinstance(error, ServerError) and not idempotent:
+            error = self._ambiguous(error)
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now=server_time)
+        return _Answer(error=error, retry_after=retry_after)
+
+    @staticmethod
+    def _ambiguous(error: ApiError) -> AmbiguousWriteError:
+        """A server failure on a non-idempotent write: the write may have happened (design §6)."""
+        code = f" code {error.code}" if error.code is not None else ""
+        ambiguous = AmbiguousWriteError(
+            f"HTTP {error.status}{code}: {error.api_message}; the write may have been applied,"
+            " re-read before retrying",
+            method=error.method,
+            path=error.path,
+        )
+        ambiguous.__cause__ = error
+        return ambiguous
+
+
+__all__ = [
+    "BASE_URLS",
+    "ClientStats",
+    "Credentials",
+    "EngageLabClient",
+    "check_base_url",
+    "credentials_from_env",
+    "resolve_base_url",
+]

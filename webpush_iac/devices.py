@@ -1,0 +1,196 @@
+"""Device and Tag documents → the desired tags and alias of every known device (design §3.4).
+
+There is no list-devices API, so the project can only reconcile devices it names: every
+registration id of a Device, of a Tag's members/members_file, or of a Tag's ``remove``. Work is
+linear in the number of memberships (a Tag may list 100,000 devices), and the static limits that
+do not depend on live state (one device per alias, ≤ 100 declared tags per device) are checked
+here, where each declaration's location is still known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from webpush_iac.errors import Problem
+from webpush_iac.fields import PATTERN_MESSAGES, REGISTRATION_ID_PATTERN
+from webpush_iac.models import DeviceModel, TagModel
+from webpush_iac.sourcemap import SourceDoc, display_path
+from webpush_iac.state import DesiredDevice, SourceRef, TagPolicy
+
+MAX_TAGS_PER_DEVICE = 100
+_RID = re.compile(REGISTRATION_ID_PATTERN)
+
+
+class _Where(NamedTuple):
+    """A declaration's location, resolved only for the few that end up in a message.
+
+    Either a path inside a document or a line of a members file; a NamedTuple because one is
+    kept per membership and must be cheap to create.
+    """
+
+    doc: SourceDoc | None
+    path: tuple[str | int, ...] = ()
+    file: str = ""
+    line: int = 0
+    col: int = 0
+
+    def problem(self, message: str) -> Problem:
+        if self.doc is not None:
+            return self.doc.problem(self.path, message)
+        return Problem(self.file, self.line, self.col, "", message)
+
+    def ref(self) -> SourceRef:
+        if self.doc is not None:
+            return self.doc.ref(self.path)
+        return SourceRef(self.file, self.line, self.col)
+
+
+def _where(doc: SourceDoc, *path: str | int) -> _Where:
+    return _Where(doc, path)
+
+
+@dataclass
+class _Devices:
+    policies: dict[str, TagPolicy] = field(default_factory=dict)
+    wanted: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    forbidden: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    first_seen: dict[str, _Where] = field(default_factory=dict)
+    removals: dict[tuple[str, str], _Where] = field(default_factory=dict)
+    owners: dict[str, tuple[str, SourceDoc]] = field(default_factory=dict)  # rid -> Device doc
+    aliases: dict[str, str | None] = field(default_factory=dict)  # rid -> alias
+    alias_owner: dict[str, tuple[str, _Where, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def build_devices(
+    device_docs: list[tuple[SourceDoc, DeviceModel]],
+    tag_docs: list[tuple[SourceDoc, TagModel]],
+    extra_known: Iterable[str] = (),
+) -> tuple[dict[str, DesiredDevice], dict[str, TagPolicy], list[Problem]]:
+    """Known devices with their desired tags/alias, the managed tags, and every problem found."""
+    acc = _Devices()
+    for doc, tag in tag_docs:
+        _add_tag(acc, doc, tag)
+    for doc, device in device_docs:
+        _add_device(acc, doc, device)
+    _check_conflicts(acc)
+    known = set(acc.owners) | set(acc.wanted) | set(acc.forbidden) | set(extra_known)
+    devices = {}
+    for rid in sorted(known):
+        owner = acc.owners.get(rid)
+        seen = acc.first_seen.get(rid)
+        devices[rid] = DesiredDevice(
+            registration_id=rid,
+            tags=frozenset(acc.wanted.get(rid, ())),
+            forbidden_tags=frozenset(acc.forbidden.get(rid, ())),
+            alias=acc.aliases.get(rid),
+            labels=(owner[0],) if owner else (),
+            source=owner[1].ref() if owner else seen.ref() if seen else None,
+        )
+    return devices, dict(sorted(acc.policies.items())), acc.problems
+
+
+def _add_tag(acc: _Devices, doc: SourceDoc, tag: TagModel) -> None:
+    name = tag.metadata.name
+    acc.policies[name] = TagPolicy(name, tag.spec.mode, doc.ref(("metadata", "name")))
+    members: set[str] = set()
+    for i, rid in enumerate(tag.spec.members):
+        members.add(rid)
+        acc.wanted[rid].add(name)
+        if rid not in acc.first_seen:
+            acc.first_seen[rid] = _where(doc, "spec", "members", i)
+    if tag.spec.members_file is not None:
+        for rid, where in _read_members(acc, doc, tag.spec.members_file):
+            members.add(rid)
+            acc.wanted[rid].add(name)
+            acc.first_seen.setdefault(rid, where)
+    for i, rid in enumerate(tag.spec.remove):
+        where = _where(doc, "spec", "remove", i)
+        if rid in members:
+            acc.problems.append(where.problem("is also a member of this tag"))
+            continue
+        acc.forbidden[rid].add(name)
+        acc.removals[(name, rid)] = where
+        acc.first_seen.setdefault(rid, where)
+
+
+def _read_members(acc: _Devices, doc: SourceDoc, relative: str) -> list[tuple[str, _Where]]:
+    """Ids of a members file (one per line, ``#`` comments); bad lines are located in that file."""
+    path = doc.path.parent / relative
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "is not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else "does not exist"
+        acc.problems.append(doc.problem(("spec", "members_file"), f"{display_path(path)} {reason}"))
+        return []
+    shown = display_path(path)
+    out = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        content = raw.split("#", 1)[0]
+        rid = content.strip()
+        if not rid:
+            continue
+        where = _Where(None, (), shown, number, len(content) - len(content.lstrip()) + 1)
+        if _RID.match(rid) is None:
+            acc.problems.append(where.problem(PATTERN_MESSAGES[REGISTRATION_ID_PATTERN]))
+            continue
+        out.append((rid, where))
+    return out
+
+
+def _add_device(acc: _Devices, doc: SourceDoc, device: DeviceModel) -> None:
+    rid, label = device.spec.registration_id, device.metadata.name
+    if rid in acc.owners:
+        other, other_doc = acc.owners[rid]
+        acc.problems.append(
+            doc.problem(
+                ("spec", "registration_id"),
+                f"is already declared by Device '{other}' ({other_doc.ref()}); "
+                "declare each device once",
+            )
+        )
+        return
+    acc.owners[rid] = (label, doc)
+    acc.first_seen[rid] = _where(doc, "metadata", "name")
+    alias = device.spec.alias
+    acc.aliases[rid] = alias
+    if alias:
+        where = _where(doc, "spec", "alias")
+        if alias in acc.alias_owner:
+            other_rid, other_where, other_label = acc.alias_owner[alias]
+            acc.problems.append(
+                where.problem(
+                    f"alias '{alias}' is already bound to device {other_rid} by Device "
+                    f"'{other_label}' ({other_where.ref()}); an alias names one device only"
+                )
+            )
+        else:
+            acc.alias_owner[alias] = (rid, where, label)
+    for i, tag in enumerate(device.spec.tags):
+        acc.wanted[rid].add(tag)
+        if tag not in acc.policies:  # only in Devices' tags: managed, exact (design §3.4)
+            acc.policies[tag] = TagPolicy(tag, "exact", doc.ref(("spec", "tags", i)))
+
+
+def _check_conflicts(acc: _Devices) -> None:
+    for rid, wanted in acc.wanted.items():
+        for tag in sorted(wanted & acc.forbidden.get(rid, set())):
+            acc.problems.append(
+                acc.removals[(tag, rid)].problem(
+                    f"device {rid} is also given tag '{tag}' (by a Device or a members list); "
+                    "it cannot both carry the tag and be removed from it"
+                )
+            )
+        if len(wanted) > MAX_TAGS_PER_DEVICE:
+            owner = acc.owners.get(rid)
+            where = _where(owner[1], "spec", "tags") if owner else acc.first_seen[rid]
+            acc.problems.append(
+                where.problem(
+                    f"device {rid} is given {len(wanted)} tags over all declarations; "
+                    f"a device may carry at most {MAX_TAGS_PER_DEVICE}"
+                )
+            )

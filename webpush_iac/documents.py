@@ -1,0 +1,271 @@
+"""Parsed documents → a validated, rendered DesiredState (design §3), every problem collected.
+
+The Project is validated first because the others depend on it (time zone and prefix for time
+and name checks, vars for templates); an invalid Project falls back to the defaults so the other
+documents are still checked. Problems are collected from every stage and raised once. When some
+file could not be parsed at all, checks that need the whole set (one Project, template exists)
+are skipped: they would only repeat the syntax error in other words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from webpush_iac.devices import build_devices
+from webpush_iac.errors import ManifestError, Problem
+from webpush_iac.models import (
+    CONTEXT_KEY,
+    KINDS,
+    MODELS,
+    DeviceModel,
+    ProjectModel,
+    ScheduleModel,
+    TagModel,
+    TemplateModel,
+    ValidationContext,
+)
+from webpush_iac.sourcemap import SourceDoc, validation_problems
+from webpush_iac.state import DesiredSchedule, DesiredState, ProjectSettings
+from webpush_iac.templating import Renderer
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """A loaded manifest set: the state, how many documents of each kind, and warnings."""
+
+    state: DesiredState
+    counts: dict[str, int] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def documents(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> str:
+        """``12 documents (1 Project, 2 Templates, ...)`` for ``validate``'s success line."""
+        parts = [f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in self.counts.items() if n]
+        total = self.documents
+        return f"{total} document{'s' if total != 1 else ''} ({', '.join(parts)})"
+
+
+def build_state(
+    docs: list[SourceDoc],
+    problems: list[Problem],
+    *,
+    complete: bool,
+    extra_known_devices: Iterable[str] = (),
+    now: datetime | None = None,
+    origin: str = ".",
+) -> LoadResult:
+    """Validate ``docs`` and assemble the DesiredState; raise ManifestError with every problem."""
+    problems = list(problems)
+    by_kind: dict[str, list[SourceDoc]] = {kind: [] for kind in KINDS}
+    for doc in docs:
+        kind = _kind(doc, problems)
+        if kind is not None:
+            by_kind[kind].append(doc)
+    _check_unique(docs, problems)
+    settings = _project(by_kind["Project"], problems, complete, origin)
+    context = {
+        CONTEXT_KEY: ValidationContext(
+            now=_aware(now), timezone=ZoneInfo(settings.timezone), prefix=settings.prefix
+        )
+    }
+    templates = _validate(by_kind["Template"], TemplateModel, context, problems)
+    schedules = _validate(by_kind["Schedule"], ScheduleModel, context, problems)
+    devices = _validate(by_kind["Device"], DeviceModel, context, problems)
+    tags = _validate(by_kind["Tag"], TagModel, context, problems)
+
+    renderer = Renderer(settings)
+    by_name = _usable_templates(renderer, templates, problems)
+    declared = [d.get("metadata", "name") for d in by_kind["Template"]]
+    broken = {n for n in declared if isinstance(n, str)} - set(by_name)
+    warnings: list[Problem] = []
+    desired: dict[str, DesiredSchedule] = {}
+    for doc, schedule in schedules:
+        push = schedule.spec.push
+        template = by_name.get(push.template) if push.template else None
+        if push.template and template is None:
+            if complete and push.template not in broken:  # a broken one is reported already
+                names = ", ".join(sorted(by_name)) or "none"
+                problems.append(
+                    doc.problem(
+                        ("spec", "push", "template"),
+                        f"no Template named '{push.template}' (known: {names})",
+                    )
+                )
+            continue
+        found = _render_schedule(renderer, doc, schedule, template, problems, warnings)
+        if found is not None:
+            desired[schedule.metadata.name] = found
+    known, policies, device_problems = build_devices(devices, tags, extra_known_devices)
+    problems.extend(device_problems)
+    if problems:
+        raise ManifestError(sorted(set(problems)))
+    state = DesiredState(
+        project=settings,
+        schedules=dict(sorted(desired.items())),
+        devices=known,
+        tags=policies,
+    )
+    counts = {kind: len(by_kind[kind]) for kind in KINDS}
+    return LoadResult(state, counts, tuple(sorted(set(warnings))))
+
+
+def _usable_templates(
+    renderer: Renderer, templates: list[tuple[SourceDoc, TemplateModel]], problems: list[Problem]
+) -> dict[str, tuple[SourceDoc, TemplateModel]]:
+    """Templates whose strings compile and use declared variables, by name.
+
+    A broken template is reported once here; rendering it for each schedule would only repeat
+    the same errors once per schedule.
+    """
+    usable = {}
+    for doc, template in templates:
+        found = renderer.check_template(doc, template)
+        problems.extend(found)
+        if not found:
+            usable[template.metadata.name] = (doc, template)
+    return usable
+
+
+def _render_schedule(
+    renderer: Renderer,
+    doc: SourceDoc,
+    schedule: ScheduleModel,
+    template: tuple[SourceDoc, TemplateModel] | None,
+    problems: list[Problem],
+    warnings: list[Problem],
+) -> DesiredSchedule | None:
+    own = renderer.check_inline(doc, schedule, template[1] if template else None)
+    if own:
+        problems.extend(own)
+        return None
+    rendered = renderer.render_push(doc, schedule, template)
+    problems.extend(rendered.problems)
+    warnings.extend(rendered.warnings)
+    if rendered.push is None:
+        return None
+    prefix = renderer.settings.prefix
+    return DesiredSchedule(
+        name=schedule.metadata.name,
+        live_name=prefix + schedule.metadata.name,
+        enabled=schedule.spec.enabled,
+        trigger=schedule.spec.trigger.to_api(),
+        push=rendered.push,
+        template=schedule.spec.push.template,
+        source=doc.ref(),
+    )
+
+
+def _aware(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
+def _kind(doc: SourceDoc, problems: list[Problem]) -> str | None:
+    """Which model a document is for; documents we cannot even classify are reported here."""
+    if not isinstance(doc.data, dict):
+        problems.append(
+            doc.problem((), "a document must be a mapping with apiVersion, kind, metadata, spec")
+        )
+        return None
+    kind = doc.data.get("kind")
+    if "kind" not in doc.data:
+        problems.append(doc.problem(("kind",), f"is required (one of {', '.join(KINDS)})"))
+        return None
+    if not isinstance(kind, str) or kind not in MODELS:
+        problems.append(
+            doc.problem(("kind",), f"unknown kind (expected one of {', '.join(KINDS)})")
+        )
+        return None
+    return kind
+
+
+def _check_unique(docs: list[SourceDoc], problems: list[Problem]) -> None:
+    """No two documents of one kind may share a name, even if both are otherwise invalid."""
+    first: dict[tuple[str, str], SourceDoc] = {}
+    for doc in docs:
+        kind, name = doc.get("kind"), doc.get("metadata", "name")
+        if not isinstance(kind, str) or kind not in MODELS or not isinstance(name, str):
+            continue
+        if kind == "Project":
+            continue  # "exactly one Project" says it better
+        other = first.setdefault((kind, name), doc)
+        if other is not doc:
+            problems.append(
+                doc.problem(
+                    ("metadata", "name"),
+                    f"duplicate {kind} '{name}' (first declared at {other.ref()})",
+                )
+            )
+
+
+def _project(
+    docs: list[SourceDoc], problems: list[Problem], complete: bool, origin: str
+) -> ProjectSettings:
+    if not docs:
+        if complete:
+            problems.append(
+                Problem(
+                    origin,
+                    0,
+                    0,
+                    "",
+                    "no Project document found (put one in webpush-iac.yaml at the manifest root)",
+                )
+            )
+        return ProjectSettings(name="")
+    for extra in docs[1:]:
+        problems.append(
+            extra.problem(
+                ("kind",),
+                f"a second Project document (the first is at {docs[0].ref()}); "
+                "exactly one is allowed",
+            )
+        )
+    valid = _validate(docs[:1], ProjectModel, None, problems)
+    if not valid:
+        return ProjectSettings(name="")
+    doc, project = valid[0]
+    spec = project.spec
+    return ProjectSettings(
+        name=project.metadata.name,
+        region=spec.region,
+        app_key_env=spec.credentials.app_key.env,
+        master_secret_env=spec.credentials.master_secret.env,
+        timezone=spec.timezone,
+        prefix=spec.ownership.prefix,
+        prune_schedules=spec.prune.schedules,
+        managed_tag_globs=tuple(spec.tags.managed),
+        qps=spec.rate_limit.qps,
+        concurrency=spec.rate_limit.concurrency,
+        max_delete_percent=spec.safety.max_delete_percent,
+        max_device_changes=spec.safety.max_device_changes,
+        vars=dict(spec.vars),
+        source=doc.ref(),
+    )
+
+
+def _validate(
+    docs: list[SourceDoc],
+    model: type[M],
+    context: dict[str, Any] | None,
+    problems: list[Problem],
+) -> list[tuple[SourceDoc, M]]:
+    out = []
+    for doc in docs:
+        try:
+            out.append((doc, model.model_validate(doc.data, context=context)))
+        except ValidationError as exc:
+            problems.extend(validation_problems(doc, exc, model))
+    return out

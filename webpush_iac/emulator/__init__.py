@@ -1,0 +1,19 @@
+"""A local EngageLab Web Push v4 emulator (design §8): Starlette app, SQLite store, faults.
+
+Only tests, the CLI (``webpush-iac emulator serve``) and the CLI's ``--emulator`` option use it;
+the reconciler core never imports it.
+"""
+
+from webpush_iac.emulator.app import create_app, emulator_of
+from webpush_iac.emulator.config import EmulatorConfig
+from webpush_iac.emulator.faults import DroppedConnection
+from webpush_iac.emulator.server import running_server, serve
+
+__all__ = [
+    "DroppedConnection",
+    "EmulatorConfig",
+    "create_app",
+    "emulator_of",
+    "running_server",
+    "serve",
+]

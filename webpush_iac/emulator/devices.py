@@ -1,0 +1,246 @@
+"""Devices: reading and setting one device's tags and alias, seeding, and audience matching.
+
+Devices exist only once registered (by the admin seed route): there is no API that creates or lists
+them (DOC: "no server API lists registration ids"), so the emulator cannot invent them either.
+Alias bindings are 1:1 (DOC); binding an alias that another device holds moves it, the newest
+binding winning (GUESS: the reference only says 1:1, not which side loses).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from webpush_iac.emulator.clock import format_datetime
+from webpush_iac.emulator.core import Call
+from webpush_iac.emulator.protocol import DEVICE_INVALID, EMPTY, ApiFailure, Reply
+from webpush_iac.emulator.validation import MAX_LABEL_BYTES, valid_label
+
+MAX_TAGS_PER_DEVICE = 100  # DOC
+MAX_TAG_CHANGES_PER_CALL = 100  # JPUSH: ≤ 100 tags added / removed per device call
+MAX_IDS_PER_CALL = 1000  # JPUSH: ≤ 1000 registration ids per bulk call
+_RID_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")  # GUESS: registration ids are short tokens
+
+
+def bad(message: str) -> ApiFailure:
+    return ApiFailure(400, DEVICE_INVALID, message)
+
+
+def unknown_device(rid: str) -> ApiFailure:
+    # GUESS: an id the emulator never registered is "not found" (404) with the device code.
+    return ApiFailure(404, DEVICE_INVALID, f"registration id {rid!r} is not registered")
+
+
+def check_label(value: Any, what: str) -> str:
+    if not valid_label(value, MAX_LABEL_BYTES):
+        raise bad(f"{what} must be 1..40 bytes of letters, digits, underscore or CJK characters")
+    return str(value)
+
+
+def check_rid(value: Any) -> str:
+    if not isinstance(value, str) or not _RID_RE.fullmatch(value):
+        raise bad("registration id must be a short token of letters, digits, '_', '-', '.', ':'")
+    return value
+
+
+def id_list(value: Any, what: str, limit: int = MAX_IDS_PER_CALL) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad(f"{what} must be a list of strings")
+    if len(value) > limit:
+        raise bad(f"{what} holds more than {limit} values")
+    return list(value)
+
+
+def as_json(values: Iterable[str]) -> str:
+    """A JSON array parameter for ``json_each(?)``: no limit on the number of bound values."""
+    return json.dumps(list(values))
+
+
+def device_exists(conn: sqlite3.Connection, rid: str) -> bool:
+    return conn.execute("SELECT 1 FROM devices WHERE rid = ?", (rid,)).fetchone() is not None
+
+
+def device_tags(conn: sqlite3.Connection, rid: str) -> list[str]:
+    rows = conn.execute("SELECT tag FROM device_tags WHERE rid = ? ORDER BY tag", (rid,))
+    return [row["tag"] for row in rows]
+
+
+def bind_alias(conn: sqlite3.Connection, rid: str, alias: str) -> None:
+    """``""`` removes the device's alias; anything else moves the alias onto this device."""
+    if alias == "":
+        conn.execute("UPDATE devices SET alias = NULL WHERE rid = ?", (rid,))
+        return
+    conn.execute("UPDATE devices SET alias = NULL WHERE alias = ? AND rid <> ?", (alias, rid))
+    conn.execute("UPDATE devices SET alias = ? WHERE rid = ?", (alias, rid))
+
+
+def check_tag_limit(conn: sqlite3.Connection, rids: list[str]) -> None:
+    row = conn.execute(
+        "SELECT rid, COUNT(*) AS n FROM device_tags WHERE rid IN (SELECT value FROM json_each(?)) "
+        "GROUP BY rid HAVING n > ? LIMIT 1",
+        (as_json(rids), MAX_TAGS_PER_DEVICE),
+    ).fetchone()
+    if row is not None:
+        raise bad(f"device {row['rid']!r} would carry more than {MAX_TAGS_PER_DEVICE} tags")
+
+
+def register_devices(
+    conn: sqlite3.Connection, entries: list[dict[str, Any]], registered: datetime
+) -> int:
+    """Seed devices (admin route): entries hold ``registration_id`` and optional tags / alias.
+
+    Tags given for a device replace its tags; an omitted key leaves that part alone.
+    """
+    checked: list[tuple[str, list[str] | None, str | None]] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or set(entry) - {"registration_id", "tags", "alias"}:
+            raise bad("each device is an object with registration_id, tags, alias")
+        rid = check_rid(entry.get("registration_id"))
+        tags = entry.get("tags")
+        if tags is not None:
+            tags = id_list(tags, "tags", MAX_TAGS_PER_DEVICE)
+            tags = [check_label(t, "tag") for t in tags]
+        alias = entry.get("alias")
+        if alias is not None and alias != "":
+            alias = check_label(alias, "alias")
+        elif alias is not None and not isinstance(alias, str):
+            raise bad("alias must be a string")
+        checked.append((rid, tags, alias))
+    conn.executemany(
+        "INSERT INTO devices (rid, registered) VALUES (?, ?) ON CONFLICT(rid) DO NOTHING",
+        [(rid, registered.timestamp()) for rid, _, _ in checked],
+    )
+    for rid, tags, alias in checked:
+        if tags is not None:
+            conn.execute("DELETE FROM device_tags WHERE rid = ?", (rid,))
+            conn.executemany(
+                "INSERT OR IGNORE INTO device_tags (rid, tag) VALUES (?, ?)",
+                [(rid, t) for t in tags],
+            )
+        if alias is not None:
+            bind_alias(conn, rid, alias)
+    return len(checked)
+
+
+def resolve_audience(conn: sqlite3.Connection, to: Any) -> set[str]:
+    """Registration ids a (validated) ``to`` reaches: kinds AND together, lists OR (JPUSH)."""
+
+    def rids(sql: str, values: list[str]) -> set[str]:
+        return {row[0] for row in conn.execute(sql, (as_json(values),))}
+
+    every = "SELECT rid FROM devices"
+    by_alias = "SELECT rid FROM devices WHERE alias IN (SELECT value FROM json_each(?))"
+    by_rid = "SELECT rid FROM devices WHERE rid IN (SELECT value FROM json_each(?))"
+    if to == "all":
+        return {row[0] for row in conn.execute(every)}
+    by_tag = "SELECT DISTINCT rid FROM device_tags WHERE tag IN (SELECT value FROM json_each(?))"
+    picked: list[set[str]] = []
+    if "tag" in to:
+        picked.append(rids(by_tag, to["tag"]))
+    for tag in to.get("tag_and", []):
+        picked.append(rids(by_tag, [tag]))
+    if "alias" in to:
+        picked.append(rids(by_alias, to["alias"]))
+    if "registration_id" in to:
+        picked.append(rids(by_rid, to["registration_id"]))
+    reached = set.intersection(*picked) if picked else {row[0] for row in conn.execute(every)}
+    if "tag_not" in to:
+        reached -= rids(by_tag, to["tag_not"])
+    return reached
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def get_device(call: Call) -> Reply:
+    rid = call.params["rid"]
+    with call.emu.store.tx() as conn:
+        row = conn.execute("SELECT alias FROM devices WHERE rid = ?", (rid,)).fetchone()
+        if row is None:
+            raise unknown_device(rid)
+        return Reply({"tags": device_tags(conn, rid), "alias": row["alias"] or ""})
+
+
+def set_device(call: Call) -> Reply:
+    """``{"tags": {"add": [..], "remove": [..]} | "", "alias": "..."}``; 200 with an empty body."""
+    rid = call.params["rid"]
+    body = call.json()
+    if not isinstance(body, dict) or not body or set(body) - {"tags", "alias"}:
+        raise bad("body must be an object with tags and/or alias")
+    add: list[str] = []
+    remove: list[str] = []
+    clear = False
+    if "tags" in body:
+        tags = body["tags"]
+        if tags == "":
+            clear = True  # SDK/JPUSH: an empty string clears every tag
+        elif isinstance(tags, dict) and tags and not set(tags) - {"add", "remove"}:
+            add = [check_label(t, "tag") for t in id_list(tags.get("add", []), "tags.add")]
+            remove = [check_label(t, "tag") for t in id_list(tags.get("remove", []), "tags.remove")]
+            if len(add) > MAX_TAG_CHANGES_PER_CALL or len(remove) > MAX_TAG_CHANGES_PER_CALL:
+                raise bad(f"at most {MAX_TAG_CHANGES_PER_CALL} tags may be added or removed")
+            if set(add) & set(remove):
+                raise bad("a tag cannot be added and removed in one call")
+        else:
+            raise bad('tags must be {"add": [...], "remove": [...]} or ""')
+    alias = body.get("alias")
+    if "alias" in body and alias != "":
+        alias = check_label(alias, "alias")
+    with call.emu.store.tx() as conn:
+        if not device_exists(conn, rid):
+            raise unknown_device(rid)
+        if clear:
+            conn.execute("DELETE FROM device_tags WHERE rid = ?", (rid,))
+        conn.executemany(
+            "DELETE FROM device_tags WHERE rid = ? AND tag = ?", [(rid, t) for t in remove]
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO device_tags (rid, tag) VALUES (?, ?)", [(rid, t) for t in add]
+        )
+        check_tag_limit(conn, [rid])
+        if alias is not None:
+            bind_alias(conn, rid, alias)
+    return EMPTY
+
+
+def delete_device(call: Call) -> Reply:
+    """DOC: ``{"success": true}``. Deleting is asynchronous on the real API and an unknown id is
+    not reported there (GUESS), so it succeeds here for unknown ids too."""
+    rid = call.params["rid"]
+    with call.emu.store.tx() as conn:
+        conn.execute("DELETE FROM device_tags WHERE rid = ?", (rid,))
+        conn.execute("DELETE FROM devices WHERE rid = ?", (rid,))
+    return Reply({"success": True})
+
+
+def devices_status(call: Call) -> Reply:
+    """SDK: an array of ``{"regid", "online", "last_online_time"}``; unknown ids are left out
+    (GUESS). Seeded devices are offline and were last online when they were registered."""
+    body = call.json()
+    if not isinstance(body, dict) or set(body) != {"registration_ids"}:
+        raise bad('body must be {"registration_ids": [...]}')
+    rids = id_list(body["registration_ids"], "registration_ids")
+    if not rids:
+        raise bad("registration_ids must not be empty")
+    with call.emu.store.tx() as conn:
+        rows = conn.execute(
+            "SELECT rid, registered, online FROM devices "
+            "WHERE rid IN (SELECT value FROM json_each(?))",
+            (as_json(rids),),
+        ).fetchall()
+    found = {row["rid"]: row for row in rows}
+    result: list[dict[str, Any]] = []
+    for rid in dict.fromkeys(rids):
+        row = found.get(rid)
+        if row is None:
+            continue
+        entry: dict[str, Any] = {"regid": rid, "online": bool(row["online"])}
+        if not row["online"]:
+            seen = datetime.fromtimestamp(row["registered"], call.emu.home)
+            entry["last_online_time"] = format_datetime(seen)
+        result.append(entry)
+    return Reply(result)

@@ -1,0 +1,146 @@
+"""When a schedule fires and when it leaves the list: pure functions of its trigger and a zone.
+
+Times in a trigger are zone-less wall clock (DOC). ``zone_type`` 1 reads them in the emulator's
+configured zone; ``zone_type`` 2 means "at this wall time on each device", which the emulator
+models with two zones (GUESS, design §8): the task has fired at all once the time passed in the
+EARLIEST zone (UTC+14), and it leaves the list only once it passed in the LATEST zone (UTC-12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+from webpush_iac.emulator.clock import (
+    EARLIEST_ZONE,
+    LATEST_ZONE,
+    add_months,
+    parse_datetime,
+    parse_time,
+    to_utc,
+)
+
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+@dataclass(frozen=True)
+class Zones:
+    fire: tzinfo  # where "has it fired" is decided
+    leave: tzinfo  # where "has it left the list" is decided
+
+
+def zones_for(block: dict[str, Any], home: tzinfo) -> Zones:
+    if block.get("zone_type") == 2:
+        return Zones(EARLIEST_ZONE, LATEST_ZONE)
+    return Zones(home, home)
+
+
+def _periodical_walls(block: dict[str, Any]) -> Iterator[datetime]:
+    """Every wall-clock firing of a (validated) periodical block, in order."""
+    start = parse_datetime(block["start"])
+    end = parse_datetime(block["end"])
+    at = parse_time(block["time"])
+    assert start is not None
+    assert end is not None
+    assert at is not None
+    unit = str(block["time_unit"]).lower()
+    frequency = int(block["frequency"])
+    points = [str(p).upper() for p in block.get("point") or []]
+    candidates: Iterator[date]
+    if unit == "day":
+        candidates = _every_n_days(start, at, frequency, end)
+    elif unit == "week":
+        days = sorted(WEEKDAYS.index(p) for p in points)
+        candidates = _weekly(start.date(), days, frequency, end.date())
+    else:
+        candidates = _monthly(start.date(), sorted(int(p) for p in points), frequency, end.date())
+    for day in candidates:
+        wall = datetime.combine(day, at)
+        if wall > end:
+            return
+        if wall >= start:
+            yield wall
+
+
+def _every_n_days(start: datetime, at: time, frequency: int, end: datetime) -> Iterator[date]:
+    day = (
+        start.date() if datetime.combine(start.date(), at) >= start else start.date() + timedelta(1)
+    )
+    while day <= end.date():
+        yield day
+        day += timedelta(days=frequency)
+
+
+def _weekly(start: date, days: list[int], frequency: int, end: date) -> Iterator[date]:
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        for weekday in days:
+            yield monday + timedelta(days=weekday)
+        monday += timedelta(weeks=frequency)
+
+
+def _monthly(start: date, days: list[int], frequency: int, end: date) -> Iterator[date]:
+    first = start.replace(day=1)
+    step = 0
+    while True:
+        month = add_months(first, step)
+        assert month is not None  # day 1 exists in every month
+        if month > end:
+            return
+        for day in days:
+            # JPUSH: a day the month lacks (31 in April) simply does not fire.
+            try:
+                yield month.replace(day=day)
+            except ValueError:
+                continue
+        step += frequency
+
+
+def fire_instants(
+    kind: str, block: dict[str, Any], home: tzinfo, created: datetime
+) -> Iterator[datetime]:
+    """Every UTC instant at which the task sends, in order (disabled tasks are the caller's call)."""
+    zones = zones_for(block, home)
+    if kind == "single":
+        wall = parse_datetime(block["time"])
+        assert wall is not None
+        yield to_utc(wall, zones.fire)
+    elif kind == "intelligent":
+        # GUESS (DOC*: backup_time is "now" or a datetime): "now" sends at creation.
+        wall = parse_datetime(block["backup_time"])
+        yield created if wall is None else to_utc(wall, zones.fire)
+    else:
+        for wall in _periodical_walls(block):
+            yield to_utc(wall, zones.fire)
+
+
+def first_wall_firing(block: dict[str, Any]) -> datetime | None:
+    """The first wall-clock firing of a periodical block, None when it never fires."""
+    return next(_periodical_walls(block), None)
+
+
+def leave_instant(kind: str, block: dict[str, Any], home: tzinfo, created: datetime) -> datetime:
+    """When the task stops being "valid": off the list, not counted, not updatable (JPUSH)."""
+    zones = zones_for(block, home)
+    if kind == "single":
+        wall = parse_datetime(block["time"])
+    elif kind == "intelligent":
+        wall = parse_datetime(block["backup_time"])
+    else:
+        wall = parse_datetime(block["end"])
+    return created if wall is None else to_utc(wall, zones.leave)
+
+
+def fires_between(
+    kind: str, block: dict[str, Any], home: tzinfo, created: datetime, lo: datetime, hi: datetime
+) -> tuple[list[datetime], datetime | None]:
+    """Instants in ``(lo, hi]`` and the first instant after ``hi`` (None when there is none)."""
+    fired: list[datetime] = []
+    for instant in fire_instants(kind, block, home, created):
+        if instant > hi:
+            return fired, instant
+        if instant > lo:
+            fired.append(instant)
+    return fired, None

@@ -1,0 +1,232 @@
+"""Schedule routes (reference §2) and the lazy firing that runs before every API call.
+
+There is no background task: each call first advances every task whose next event (a firing or
+leaving the list) is due, using the emulator clock. That makes firing deterministic under an
+advanced clock and free when nothing is due (one indexed query).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from webpush_iac.emulator.core import Call, Emulator
+from webpush_iac.emulator.devices import resolve_audience
+from webpush_iac.emulator.firing import fires_between, leave_instant
+from webpush_iac.emulator.protocol import (
+    EMPTY,
+    SCHEDULE_INVALID,
+    SCHEDULE_NOT_FOUND,
+    ApiFailure,
+    Reply,
+)
+from webpush_iac.emulator.store import MSG_ID_BASE, record_message
+from webpush_iac.emulator.validation import TimeContext, check_create, check_update
+
+
+def _ts(instant: datetime) -> float:
+    return instant.timestamp()
+
+
+def _instant(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _to_object(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "schedule_id": row["id"],
+        "name": row["name"],
+        "enabled": bool(row["enabled"]),
+        "trigger": json.loads(row["trigger"]),
+        "push": json.loads(row["push"]),
+    }
+
+
+def _timing(
+    emu: Emulator, trigger: dict[str, Any], created: datetime, after: datetime
+) -> tuple[float, float]:
+    """(leave_at, next_event) of a trigger whose firings up to ``after`` are already done."""
+    kind = next(iter(trigger))
+    block = trigger[kind]
+    leave = leave_instant(kind, block, emu.home, created)
+    _, upcoming = fires_between(kind, block, emu.home, created, after, after)
+    next_event = min(leave, upcoming) if upcoming is not None else leave
+    return _ts(leave), _ts(next_event)
+
+
+def evaluate(emu: Emulator, now: datetime) -> None:
+    """Record every firing due by ``now`` and drop tasks whose time is over from the list."""
+    with emu.store.tx() as conn:
+        due = conn.execute(
+            "SELECT * FROM schedules WHERE valid = 1 AND next_event <= ?", (_ts(now),)
+        ).fetchall()
+        for row in due:
+            _advance(conn, emu, row, now)
+
+
+def _advance(conn: sqlite3.Connection, emu: Emulator, row: sqlite3.Row, now: datetime) -> None:
+    trigger = json.loads(row["trigger"])
+    kind = next(iter(trigger))
+    created = _instant(row["created"])
+    fired, upcoming = fires_between(
+        kind, trigger[kind], emu.home, created, _instant(row["last_eval"]), now
+    )
+    if fired and row["enabled"]:  # a disabled task lets its firings pass without sending
+        targets = len(resolve_audience(conn, json.loads(row["push"])["to"]))
+        for instant in fired:
+            record_message(
+                conn, schedule_id=row["id"], sent_at=_ts(instant), targets=targets, kind=kind
+            )
+    valid = _ts(now) < row["leave_at"]
+    next_event = None
+    if valid:
+        next_event = row["leave_at"] if upcoming is None else min(row["leave_at"], _ts(upcoming))
+    conn.execute(
+        "UPDATE schedules SET last_eval = ?, next_event = ?, valid = ? WHERE id = ?",
+        (_ts(now), next_event, int(valid), row["id"]),
+    )
+
+
+def _find(conn: sqlite3.Connection, schedule_id: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM schedules WHERE id = ?", (schedule_id,)).fetchone()
+    if row is None:
+        raise ApiFailure(404, SCHEDULE_NOT_FOUND, f"schedule {schedule_id!r} does not exist")
+    return row  # type: ignore[no-any-return]
+
+
+def _ctx(call: Call) -> TimeContext:
+    return TimeContext(now=call.now, home=call.emu.home)
+
+
+# --- routes --------------------------------------------------------------------------------------
+
+
+def list_schedules(call: Call) -> Reply:
+    """50 valid tasks per page in creation order; a page past the end is empty (JPUSH)."""
+    raw = call.query.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise ApiFailure(400, SCHEDULE_INVALID, "page must be a positive integer")
+    page = int(raw)
+    size = call.emu.config.page_size
+    with call.emu.store.tx() as conn:
+        total = conn.execute("SELECT COUNT(*) FROM schedules WHERE valid = 1").fetchone()[0]
+        rows = conn.execute(
+            "SELECT * FROM schedules WHERE valid = 1 ORDER BY seq LIMIT ? OFFSET ?",
+            (size, (page - 1) * size),
+        ).fetchall()
+    return Reply(
+        {
+            "total_count": total,
+            "total_pages": math.ceil(total / size),
+            "page": page,
+            "schedules": [_to_object(row) for row in rows],
+        }
+    )
+
+
+def create_schedule(call: Call) -> Reply:
+    body = check_create(call.json(), _ctx(call))
+    emu = call.emu
+    schedule_id = str(uuid.uuid4())
+    created = call.now
+    # Firings strictly after last_eval are sent; start just before creation so that an
+    # intelligent "now" task fires on the next call.
+    last_eval = _instant(_ts(created) - 0.001)
+    leave_at, next_event = _timing(emu, body["trigger"], created, last_eval)
+    with emu.store.tx() as conn:
+        valid = conn.execute("SELECT COUNT(*) FROM schedules WHERE valid = 1").fetchone()[0]
+        if valid >= emu.config.max_valid_schedules:
+            # DOC*/JPUSH: at most 1000 valid tasks per app key; the code is our GUESS.
+            raise ApiFailure(
+                400,
+                SCHEDULE_INVALID,
+                f"the app already has {emu.config.max_valid_schedules} valid scheduled tasks",
+            )
+        conn.execute(
+            "INSERT INTO schedules (id, name, enabled, kind, trigger, push, created, last_eval, "
+            "next_event, leave_at, valid) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 1)",
+            (
+                schedule_id,
+                body["name"],
+                next(iter(body["trigger"])),
+                json.dumps(body["trigger"], ensure_ascii=False),
+                json.dumps(body["push"], ensure_ascii=False),
+                _ts(created),
+                _ts(last_eval),
+                next_event,
+                leave_at,
+            ),
+        )
+    call.drop_after_reply = emu.faults.take_commit_then_drop()
+    return Reply({"schedule_id": schedule_id, "name": body["name"]})
+
+
+def get_schedule(call: Call) -> Reply:
+    """SDK: a JSON array holding the task. A fired or expired task is still returned here
+    (GUESS from JPUSH, which answers 404 only for unknown ids); it is just no longer listed."""
+    with call.emu.store.tx() as conn:
+        row = _find(conn, call.params["schedule_id"])
+    return Reply([_to_object(row)])
+
+
+def update_schedule(call: Call) -> Reply:
+    """JPUSH: any subset of the four sections; each one given replaces the stored one whole."""
+    emu = call.emu
+    with emu.store.tx() as conn:
+        row = _find(conn, call.params["schedule_id"])
+    if not row["valid"]:
+        # JPUSH: an expired task ("has been at term") cannot be updated.
+        raise ApiFailure(400, SCHEDULE_INVALID, "the task has expired and cannot be updated")
+    body = check_update(call.json(), row["kind"], _ctx(call))
+    merged = _to_object(row)
+    merged.update(body)
+    created = _instant(row["created"])
+    leave_at, next_event = _timing(emu, merged["trigger"], created, _instant(row["last_eval"]))
+    with emu.store.tx() as conn:
+        conn.execute(
+            "UPDATE schedules SET name = ?, enabled = ?, trigger = ?, push = ?, next_event = ?, "
+            "leave_at = ? WHERE id = ?",
+            (
+                merged["name"],
+                int(merged["enabled"]),
+                json.dumps(merged["trigger"], ensure_ascii=False),
+                json.dumps(merged["push"], ensure_ascii=False),
+                next_event,
+                leave_at,
+                row["id"],
+            ),
+        )
+    return Reply(merged)
+
+
+def delete_schedule(call: Call) -> Reply:
+    """200 with an empty body (SDK / JPUSH). Messages it sent stay readable in details."""
+    with call.emu.store.tx() as conn:
+        row = _find(conn, call.params["schedule_id"])
+        conn.execute("DELETE FROM schedules WHERE id = ?", (row["id"],))
+    return EMPTY
+
+
+def schedule_msg_ids(call: Call) -> Reply:
+    """``{"count": N, "MsgIds": [...]}``; each element a JSON-encoded string (JPUSH since 2018)."""
+    with call.emu.store.tx() as conn:
+        row = _find(conn, call.params["schedule_id"])
+        messages = conn.execute(
+            "SELECT num, sent_at FROM messages WHERE schedule_id = ? ORDER BY num", (row["id"],)
+        ).fetchall()
+    ids = [
+        json.dumps(
+            {
+                "msg_id": str(MSG_ID_BASE + m["num"]),
+                "error": {"code": 0, "message": ""},
+                "needRetry": False,
+                "ts": int(m["sent_at"] * 1000),
+            }
+        )
+        for m in messages
+    ]
+    return Reply({"count": len(ids), "MsgIds": ids})

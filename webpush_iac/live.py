@@ -1,0 +1,194 @@
+"""Read what the API holds for the objects a project can see, with GET calls only, into a LiveState.
+
+Why a separate reader: ``plan`` and ``audit`` must never change anything, so everything here goes
+through a client built with ``read_only=True`` (which refuses non-GET calls before sending). The
+reader also irons out the API's known representation quirks (engagelab-api.md §2.3, §9) so that a
+converged system diffs as empty: ``time_unit`` and weekday ``point`` come back in whatever case
+the server chose, numbers may arrive as strings, and sections may carry ``null`` placeholders.
+
+There is no list-devices API, so devices are read one by one for the registration ids the manifests
+name, concurrently; the client's token bucket and in-flight cap keep that under the QPS limit. A
+device the API does not know becomes an entry in ``LiveState.device_errors`` (the plan shows it
+per device) rather than aborting the whole read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from webpush_iac.errors import ApiError, AuthError, NotFoundError, RateLimitedError, ServerError
+from webpush_iac.normalize import normalize_push, normalize_trigger
+from webpush_iac.state import JSON, DesiredState, LiveDevice, LiveSchedule, LiveState
+
+Progress = Callable[[str], None]
+
+
+class LiveReader(Protocol):
+    """The GET half of :class:`~webpush_iac.client.EngageLabClient` that this module relies on."""
+
+    @property
+    def server_time(self) -> datetime | None: ...
+
+    async def list_schedules(self) -> list[JSON]: ...
+
+    async def get_device(self, registration_id: str) -> JSON: ...
+
+    async def get_alias(self, alias: str) -> list[str]: ...
+
+
+async def read_live(
+    client: LiveReader,
+    desired: DesiredState,
+    *,
+    progress: Progress | None = None,
+) -> LiveState:
+    """Read every live schedule, every known device and the owner of every declared alias."""
+    say = progress or (lambda _msg: None)
+    say("reading schedules…")
+    raw_schedules = await client.list_schedules()
+    schedules = tuple(s for s in (schedule_from_api(r) for r in raw_schedules) if s is not None)
+
+    rids = sorted(desired.devices)
+    devices: dict[str, LiveDevice] = {}
+    errors: dict[str, str] = {}
+    if rids:
+        say(f"reading {len(rids):,} device{'s' if len(rids) != 1 else ''}…")
+        devices, errors = await read_devices(client, rids)
+
+    aliases = sorted({d.alias for d in desired.devices.values() if d.alias})
+    owners = await read_alias_owners(client, aliases) if aliases else {}
+
+    return LiveState(
+        schedules=schedules,
+        devices=devices,
+        device_errors=errors,
+        alias_owners=owners,
+        server_time=_as_utc(client.server_time),
+    )
+
+
+async def read_devices(
+    client: LiveReader, registration_ids: Iterable[str]
+) -> tuple[dict[str, LiveDevice], dict[str, str]]:
+    """GET every device concurrently; unknown devices become per-device errors, others propagate."""
+    devices: dict[str, LiveDevice] = {}
+    errors: dict[str, str] = {}
+
+    async def one(rid: str) -> None:
+        try:
+            data = await client.get_device(rid)
+        except ApiError as exc:
+            if not _is_per_device_error(exc):
+                raise
+            errors[rid] = _device_error_text(exc)
+            return
+        devices[rid] = device_from_api(rid, data)
+
+    await run_all(one(rid) for rid in registration_ids)
+    return devices, errors
+
+
+async def read_alias_owners(
+    client: LiveReader, aliases: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Which device(s) hold each alias now, so the plan can say an alias *moves* from another device."""
+    owners: dict[str, tuple[str, ...]] = {}
+
+    async def one(alias: str) -> None:
+        try:
+            rids = await client.get_alias(alias)
+        except NotFoundError:
+            rids = []
+        owners[alias] = tuple(sorted(str(r) for r in rids or ()))
+
+    await run_all(one(alias) for alias in aliases)
+    return owners
+
+
+async def run_all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run concurrently; on the first failure cancel the rest and raise *that* error.
+
+    ``asyncio.TaskGroup`` gives the cancellation we want but wraps errors in an ExceptionGroup,
+    which would slip past the CLI's one error boundary; unwrap to the first real error.
+    """
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coro in coros:
+                group.create_task(coro)
+    except BaseExceptionGroup as group_error:
+        raise _first_leaf(group_error) from None
+
+
+def _first_leaf(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return error
+
+
+def _is_per_device_error(exc: ApiError) -> bool:
+    """A 404 or a plain 400 (e.g. "registration id not in this app") is about that device only.
+
+    Auth failures, rate limiting (after the client's retries) and server faults say nothing about the
+    device and would make the whole plan untrustworthy, so they abort the read.
+    """
+    if isinstance(exc, AuthError | RateLimitedError | ServerError):
+        return False
+    return isinstance(exc, NotFoundError) or exc.status in (400, 404)
+
+
+def _device_error_text(exc: ApiError) -> str:
+    code = f", code {exc.code}" if exc.code is not None else ""
+    return f"the API does not know this device (HTTP {exc.status}{code}: {exc.api_message})"
+
+
+# -- normalisation -----------------------------------------------------------------------------
+
+
+def device_from_api(registration_id: str, data: Any) -> LiveDevice:
+    """``{"tags": [...], "alias": "..."}``; JPush-style ``null`` for absent items reads as empty."""
+    body = data if isinstance(data, dict) else {}
+    tags = body.get("tags") or []
+    alias = body.get("alias") or ""
+    return LiveDevice(
+        registration_id=registration_id,
+        tags=frozenset(str(t) for t in tags if t is not None and str(t) != ""),
+        alias=str(alias),
+    )
+
+
+def schedule_from_api(raw: Any) -> LiveSchedule | None:
+    """One list/get item → LiveSchedule; ``raw`` keeps every server field for fingerprints.
+
+    ``trigger`` and ``push`` go through the same normalisation ``diff`` applies to desired
+    schedules (lower-case ``time_unit``, sorted upper-case weekdays, ``null`` placeholders and
+    empty sections dropped), so ``LiveState`` already reads like a manifest would.
+
+    Items without an id cannot be addressed by any later call, so they are skipped rather than
+    guessed at.
+    """
+    if not isinstance(raw, dict):
+        return None
+    schedule_id = raw.get("schedule_id")
+    if not schedule_id:
+        return None
+    enabled = raw.get("enabled", True)
+    if isinstance(enabled, str):
+        enabled = enabled.strip().lower() not in ("false", "0", "")
+    push = raw.get("push")
+    return LiveSchedule(
+        schedule_id=str(schedule_id),
+        name=str(raw.get("name") or ""),
+        enabled=bool(enabled),
+        trigger=normalize_trigger(raw.get("trigger")),
+        push=normalize_push(push),
+        raw=raw,
+    )
+
+
+def _as_utc(when: datetime | None) -> datetime | None:
+    if when is None:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

@@ -1,0 +1,287 @@
+"""The end-to-end commands (plan, apply, audit) as library functions the CLI calls.
+
+Why a layer between ``cli`` and the engine: each command is manifests → client → live → diff →
+(apply), and the same wiring must hold for the CLI, for tests and for anyone scripting webpush-iac
+from Python. Keeping it here leaves ``cli`` a thin parser/printer and keeps click out of the engine.
+
+Where requests go, and how a saved plan reconnects without manifests, is ``connection``'s job.
+
+Every function here is silent: progress goes through the optional ``progress`` callback, results are
+returned, failures raise :mod:`webpush_iac.errors` types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from webpush_iac.apply import apply_plan
+from webpush_iac.audit import AuditReport, build_audit
+from webpush_iac.client import EngageLabClient
+from webpush_iac.connection import (
+    EMULATOR_DB,
+    EMULATOR_TARGET,
+    Connection,
+    EmulatorFactory,
+    Target,
+    connect,
+    plan_settings,
+    register_emulator_devices,
+    settings_from_plan,
+)
+from webpush_iac.diff import diff
+from webpush_iac.errors import (
+    ConfigError,
+    SafetyError,
+    StalePlanError,
+    WebpushIacError,
+)
+from webpush_iac.freshness import verify_saved_plan
+from webpush_iac.journal import DEFAULT_JOURNAL_DIR, Journal
+from webpush_iac.live import read_live
+from webpush_iac.manifest import baseline_registration_ids, load
+from webpush_iac.plan import Plan, check_safety
+from webpush_iac.result import ApplyResult
+from webpush_iac.state import DesiredState
+
+Progress = Callable[[str], None]
+Paths = Sequence[str | Path]
+
+
+class ApplyCancelled(WebpushIacError):
+    """The operator answered no (or could not be asked): nothing was sent."""
+
+
+async def _prepare(target: Target, conn: Connection, desired: DesiredState) -> None:
+    if target.register_devices:
+        await register_emulator_devices(conn, desired)
+
+
+def load_desired(paths: Paths, *, baseline: str | None = None) -> DesiredState:
+    """Manifests → DesiredState; with a baseline ref its devices are known too (design §3.4)."""
+    roots = list(paths) or ["."]
+    extra: set[str] = set()
+    if baseline:
+        extra = baseline_registration_ids(roots, baseline)
+    return load(roots, extra_known_devices=sorted(extra))
+
+
+def _now(server_time: datetime | None) -> datetime:
+    """The server fires schedules, so its clock decides fired/expired; ours only as a fallback."""
+    return server_time if server_time is not None else datetime.now(UTC)
+
+
+# -- plan --------------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanRun:
+    """A computed plan plus the safety verdict (kept, not raised, so the plan is still shown)."""
+
+    plan: Plan
+    desired: DesiredState
+    safety: SafetyError | None = None
+
+
+async def plan_command(
+    paths: Paths,
+    *,
+    target: Target,
+    baseline: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> PlanRun:
+    """Read-only: GETs through a ``read_only`` client, then a pure diff."""
+    desired = load_desired(paths, baseline=baseline)
+    conn = connect(desired.project, target, environ)
+    await _prepare(target, conn, desired)
+    async with conn.client(read_only=True) as client:
+        plan = await _compute_plan(client, desired, conn, progress)
+    safety: SafetyError | None = None
+    try:
+        check_safety(plan, desired.project)
+    except SafetyError as exc:
+        safety = exc
+    return PlanRun(plan, desired, safety)
+
+
+async def _compute_plan(
+    client: EngageLabClient,
+    desired: DesiredState,
+    conn: Connection,
+    progress: Progress | None,
+) -> Plan:
+    live = await read_live(client, desired, progress=progress)
+    plan = diff(desired, live, now=_now(live.server_time))
+    plan.target = conn.target
+    plan.settings = plan_settings(desired.project)
+    return plan
+
+
+def write_plan_file(plan: Plan, path: str | Path) -> Path:
+    """Write the saved-plan JSON (design §5); it holds no credentials, only variable names."""
+    out = Path(path)
+    if out.parent != Path():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(plan.to_data(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    return out
+
+
+def read_plan_file(path: str | Path) -> Plan:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"plan file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StalePlanError(
+            f"plan file {path} is not a saved plan ({exc}); nothing was sent"
+        ) from None
+    return Plan.from_data(data)
+
+
+# -- apply -------------------------------------------------------------------------------------
+
+
+@dataclass
+class ApplyRun:
+    """What apply did; ``journal`` is the journal file (``None`` when nothing had to be sent)."""
+
+    plan: Plan
+    result: ApplyResult
+    journal: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+Confirm = Callable[[Plan], bool]
+
+
+async def apply_command(
+    paths: Paths,
+    *,
+    target: Target,
+    plan_file: str | Path | None = None,
+    allow_large: bool = False,
+    confirm: Confirm | None = None,
+    baseline: str | None = None,
+    journal_dir: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> ApplyRun:
+    """Converge live state. Without ``plan_file`` it re-plans and asks ``confirm`` (if given)
+    before sending; with one it sends exactly the saved requests after the staleness checks.
+
+    A partial failure is *returned* (``result.ok`` false); the CLI renders it, then exits 4.
+    """
+    if plan_file is not None:
+        return await _apply_saved(
+            plan_file,
+            target=target,
+            allow_large=allow_large,
+            journal_dir=journal_dir,
+            environ=environ,
+            progress=progress,
+        )
+    desired = load_desired(paths, baseline=baseline)
+    conn = connect(desired.project, target, environ)
+    await _prepare(target, conn, desired)
+    async with conn.client(read_only=False) as client:
+        plan = await _compute_plan(client, desired, conn, progress)
+        plan.raise_for_errors()
+        check_safety(plan, desired.project, allow_large)
+        if not plan.has_mutations:
+            return ApplyRun(plan, ApplyResult(project=plan.project))
+        if confirm is not None and not confirm(plan):
+            raise ApplyCancelled("apply cancelled: nothing was sent")
+        return await _execute(client, plan, conn, journal_dir, progress)
+
+
+async def _apply_saved(
+    plan_file: str | Path,
+    *,
+    target: Target,
+    allow_large: bool,
+    journal_dir: str | Path | None,
+    environ: Mapping[str, str] | None,
+    progress: Progress | None,
+) -> ApplyRun:
+    plan = read_plan_file(plan_file)
+    plan.raise_for_errors()
+    plan.check_fresh(datetime.now(UTC))
+    settings = settings_from_plan(plan)
+    saved_target = plan.target
+    if not target.explicit:
+        # No flag: go where the plan was made. An emulator plan needs the factory the CLI holds.
+        if saved_target == EMULATOR_TARGET:
+            raise StalePlanError(
+                "the saved plan was made against the emulator; pass --emulator to apply it"
+            )
+        target = Target(base_url=saved_target or None, client_options=target.client_options)
+    conn = connect(settings, target, environ)
+    if saved_target and conn.target != saved_target:
+        raise StalePlanError(
+            f"saved plan was made for {saved_target}, not {conn.target}; "
+            "re-run plan (nothing was sent)"
+        )
+    check_safety(plan, settings, allow_large)
+    async with conn.client(read_only=False) as client:
+        if progress is not None:
+            progress("re-reading the objects the plan touches…")
+        await verify_saved_plan(client, plan, target=conn.target, now=datetime.now(UTC))
+        if not plan.has_mutations:
+            return ApplyRun(plan, ApplyResult(project=plan.project))
+        return await _execute(client, plan, conn, journal_dir, progress)
+
+
+async def _execute(
+    client: EngageLabClient,
+    plan: Plan,
+    conn: Connection,
+    journal_dir: str | Path | None,
+    progress: Progress | None,
+) -> ApplyRun:
+    directory = Path(journal_dir) if journal_dir is not None else DEFAULT_JOURNAL_DIR
+    with Journal(directory, redact=conn.redact) as journal:
+        result = await apply_plan(client, plan, journal=journal, progress=progress)
+    return ApplyRun(plan, result, journal.path)
+
+
+# -- audit -------------------------------------------------------------------------------------
+
+
+async def audit_command(
+    paths: Paths,
+    *,
+    target: Target,
+    baseline: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Read-only drift report (design §7 ``audit``); the CLI exits 2 when it has drift."""
+    desired = load_desired(paths, baseline=baseline)
+    conn = connect(desired.project, target, environ)
+    await _prepare(target, conn, desired)
+    async with conn.client(read_only=True) as client:
+        live = await read_live(client, desired, progress=progress)
+    return build_audit(desired, live, now=_now(live.server_time))
+
+
+__all__ = [
+    "EMULATOR_DB",
+    "EMULATOR_TARGET",
+    "ApplyCancelled",
+    "ApplyRun",
+    "Connection",
+    "EmulatorFactory",
+    "PlanRun",
+    "Target",
+    "apply_command",
+    "audit_command",
+    "connect",
+    "load_desired",
+    "plan_command",
+    "read_plan_file",
+    "write_plan_file",
+]

@@ -1,0 +1,66 @@
+"""Checks on a rendered push body that only the finished payload can answer (engagelab-api.md §4.6).
+
+Field-level limits (URLs, button count, time_to_live, audience sizes) are checked where the value
+is declared; what is left is the size of the whole thing, measured the way the API measures it
+(compact UTF-8 JSON), and values JSON cannot carry at all.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from webpush_iac.models import ScheduleModel
+from webpush_iac.sourcemap import SourceDoc
+from webpush_iac.state import JSON
+
+if TYPE_CHECKING:
+    from webpush_iac.templating import Rendered
+
+MAX_MESSAGE_BYTES = 4000  # whole message; the API answers 21005 past it
+WARN_NOTIFICATION_BYTES = 2048  # web notification content; browsers/vendors may cut past it
+
+
+def json_size(value: Any) -> int:
+    """Bytes of compact UTF-8 JSON; raises ValueError for NaN/Infinity."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return len(text.encode())
+
+
+def check_body(sdoc: SourceDoc, schedule: ScheduleModel, body: JSON, out: Rendered) -> None:
+    """Size limits of the rendered body and the cid-on-a-repeating-schedule trap."""
+    at = ("spec", "push")
+    try:
+        total = json_size(body)
+        shown = json_size(body.get("notification", body.get("message")))
+    except ValueError:
+        out.problems.append(
+            sdoc.problem(at, "contains .nan or .inf, which JSON (and so the API) cannot carry")
+        )
+        return
+    what = "notification" if "notification" in body else "message"
+    if total > MAX_MESSAGE_BYTES:
+        out.problems.append(
+            sdoc.problem(
+                at,
+                f"rendered {what} with options is {total} bytes; "
+                f"the API accepts at most {MAX_MESSAGE_BYTES}",
+            )
+        )
+    elif what == "notification" and shown > WARN_NOTIFICATION_BYTES:
+        out.warnings.append(
+            sdoc.problem(
+                at,
+                f"rendered notification is {shown} bytes; web push content past "
+                f"{WARN_NOTIFICATION_BYTES} bytes may be cut off",
+            )
+        )
+    options = body.get("options") or {}
+    if "cid" in options and schedule.spec.trigger.periodical is not None:
+        out.warnings.append(
+            sdoc.problem(
+                (*at, "options", "cid"),
+                "the API drops pushes that repeat a cid, so a repeating schedule with a fixed "
+                "cid delivers only once",
+            )
+        )

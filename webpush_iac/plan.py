@@ -1,0 +1,372 @@
+"""What a plan is made of: changes, the API requests that realise them, and the checks on them.
+
+A :class:`Plan` is plain data so that the three things that consume it — the renderers, the saved-plan
+file and ``apply`` — cannot disagree about what will happen: every request apply will send is already
+spelled out here (method, path, body), in order. ``diff`` builds plans; nothing here reads the API or
+the clock.
+
+Addresses: ``schedule/<metadata.name>`` (unowned live schedules use their live name),
+``device/<registration_id>`` for what one device will look like, and ``tag/<name>`` for the bulk
+membership requests that actually carry the device tag changes (one device per request would cost
+10,000 calls for 10,000 devices; per tag it costs 10).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from webpush_iac.errors import PlanError, SafetyError
+from webpush_iac.state import JSON, LiveDevice, ProjectSettings
+
+SCHEDULE_QUOTA: Final = 1000
+PLAN_TTL: Final = timedelta(hours=24)
+
+ACTIONS: Final = (
+    "create",
+    "update",
+    "replace",
+    "delete",
+    "conflict",
+    "noop",
+    "fired",
+    "expired",
+    "orphan",
+    "unowned",
+)
+MUTATING_ACTIONS: Final = ("create", "update", "replace", "delete")
+REQUEST_KINDS: Final = (
+    "schedule.create",
+    "schedule.update",
+    "schedule.delete",
+    "tag.update",
+    "device.update",
+)
+CREATED_ID: Final = "{created_id}"  # placeholder apply fills with the id a create returned
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One leaf (or whole list) that differs; ``None`` on a side means the key is absent there."""
+
+    path: str
+    before: Any
+    after: Any
+
+    def to_data(self) -> JSON:
+        return {"path": self.path, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class ApiRequest:
+    """Exactly what apply sends. ``path`` may contain ``{created_id}`` (see :data:`CREATED_ID`)."""
+
+    method: str
+    path: str
+    body: JSON | None = None
+    kind: str = ""
+
+    def to_data(self) -> JSON:
+        return {"method": self.method, "path": self.path, "body": self.body, "kind": self.kind}
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One addressed object and what the plan does to it.
+
+    ``requests`` is empty for informational actions (noop, fired, expired, orphan, unowned, and a
+    conflict while prune is off). ``fingerprints`` maps ``schedule:<id>`` / ``device:<rid>`` to the
+    hash of the live object as read, so apply can refuse when it moved on since planning.
+    """
+
+    address: str
+    action: str
+    before: Any = None
+    after: Any = None
+    fields: tuple[FieldChange, ...] = ()
+    requests: tuple[ApiRequest, ...] = ()
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    live_name: str | None = None
+    schedule_id: str | None = None
+    reason: str = ""
+    broadcast: bool = False
+    preview: JSON | None = None
+
+    @property
+    def kind(self) -> str:
+        """``schedule``, ``device`` or ``tag``: the address prefix."""
+        return self.address.partition("/")[0]
+
+    @property
+    def name(self) -> str:
+        return self.address.partition("/")[2]
+
+    @property
+    def mutating(self) -> bool:
+        """Apply changes this object. A device change carries no requests of its own when only
+        its tags change (the ``tag/NAME`` changes send them in bulk) yet it still mutates."""
+        return bool(self.requests) or self.action in MUTATING_ACTIONS
+
+    def to_data(self) -> JSON:
+        return {
+            "address": self.address,
+            "action": self.action,
+            "before": self.before,
+            "after": self.after,
+            "fields": [f.to_data() for f in self.fields],
+            "requests": [r.to_data() for r in self.requests],
+            "fingerprints": dict(sorted(self.fingerprints.items())),
+            "live_name": self.live_name,
+            "schedule_id": self.schedule_id,
+            "reason": self.reason,
+            "broadcast": self.broadcast,
+            "preview": self.preview,
+        }
+
+
+@dataclass(frozen=True, order=True)
+class PlanProblem:
+    """Live state makes this object's desired state unreachable; a plan with any cannot be applied."""
+
+    address: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.message}"
+
+    def to_data(self) -> JSON:
+        return {"address": self.address, "message": self.message}
+
+
+def _order_key(change: Change) -> tuple[int, str]:
+    """Devices, then tags, then schedule creates/updates, then deletions, then notes (design §5)."""
+    if change.kind == "device":
+        return (0, change.address)
+    if change.kind == "tag":
+        return (1, change.address)
+    if change.action in ("create", "update", "replace"):
+        return (2, change.address)
+    if change.mutating:  # delete, and conflicts that delete their extras
+        return (3, change.address)
+    return (4, change.address)
+
+
+@dataclass
+class Plan:
+    """An ordered list of changes plus the facts needed to judge and apply them later.
+
+    ``live_schedule_count`` is every schedule the list returned (the 1000 quota counts them all,
+    owned or not); ``owned_live_count`` feeds the delete-percentage safety threshold.
+    """
+
+    project: str
+    created_at: datetime
+    changes: list[Change] = field(default_factory=list)
+    errors: list[PlanProblem] = field(default_factory=list)
+    target: str = ""
+    not_after: datetime | None = None
+    owned_live_count: int = 0
+    live_schedule_count: int = 0
+    # How ``apply --plan`` reconnects without manifests: credential variable *names*, qps,
+    # concurrency, time zone, safety thresholds (filled by ``operations``; never a secret).
+    settings: JSON = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.changes = sorted(self.changes, key=_order_key)
+        self.errors = sorted(self.errors)
+        if self.not_after is None:
+            self.not_after = self.created_at + PLAN_TTL
+
+    # -- questions about the plan ------------------------------------------------------------------
+
+    @property
+    def has_mutations(self) -> bool:
+        """True exactly when apply would send a request (``--detailed-exitcode`` exits 2)."""
+        return any(c.mutating for c in self.changes)
+
+    @property
+    def requests(self) -> list[ApiRequest]:
+        return [r for c in self.changes for r in c.requests]
+
+    def counts(self) -> dict[str, int]:
+        """Schedule changes per action (every action present, zero included), plus ``device``
+        (devices whose tags or alias change) and ``tag`` (tags whose membership changes)."""
+        counter = Counter(c.action for c in self.changes if c.kind == "schedule")
+        out = {action: counter.get(action, 0) for action in ACTIONS}
+        out["device"] = sum(1 for c in self.changes if c.kind == "device" and c.mutating)
+        out["tag"] = sum(1 for c in self.changes if c.kind == "tag" and c.mutating)
+        return out
+
+    def summary(self) -> dict[str, int]:
+        """Terraform-style totals counted from the requests, so a replace is one create and one
+        delete and a conflict's extra copies count as deletes."""
+        reqs = self.requests
+        return {
+            "create": sum(1 for r in reqs if r.kind == "schedule.create"),
+            "update": sum(
+                1 for r in reqs if r.kind == "schedule.update" and CREATED_ID not in r.path
+            ),
+            "delete": self.schedule_deletes(),
+            "devices": len(self.touched_devices()),
+            "requests": len(reqs),
+        }
+
+    def schedule_deletes(self) -> int:
+        return sum(1 for r in self.requests if r.kind == "schedule.delete")
+
+    def touched_devices(self) -> set[str]:
+        """Every device a request changes: declared devices and the previous owners of moved
+        aliases (their alias is cleared)."""
+        touched: set[str] = set()
+        for change in self.changes:
+            if change.kind == "device" and change.mutating:
+                touched.add(change.name)
+                touched.update(
+                    r.path.rsplit("/", 1)[1] for r in change.requests if r.kind == "device.update"
+                )
+            elif change.kind == "tag":
+                for request in change.requests:
+                    ids = (request.body or {}).get("registration_ids", {})
+                    touched.update(ids.get("add", ()))
+                    touched.update(ids.get("remove", ()))
+        return touched
+
+    def schedules_after_apply(self) -> int:
+        """Valid schedules once applied: what the list showed, minus deletes, plus creates."""
+        return self.live_schedule_count - self.schedule_deletes() + self.summary()["create"]
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`PlanError` listing every problem; apply calls this before sending."""
+        if self.errors:
+            lines = "\n".join(f"  {p}" for p in self.errors)
+            n = len(self.errors)
+            raise PlanError(f"the plan has {n} error{'s' if n != 1 else ''}:\n{lines}")
+
+    # -- saved plan ----------------------------------------------------------------------------------
+
+    def to_data(self) -> JSON:
+        """The saved-plan JSON (``format_version: 1``) with its checksum; see ``planfile``."""
+        from webpush_iac.planfile import plan_to_data  # planfile builds on this module's types
+
+        return plan_to_data(self)
+
+    @classmethod
+    def from_data(cls, data: Any) -> Plan:
+        """Rebuild a saved plan; raises ``StalePlanError`` on a bad version or checksum."""
+        from webpush_iac.planfile import plan_from_data
+
+        return plan_from_data(data)
+
+    def check_fresh(self, now: datetime) -> None:
+        """Raise ``StalePlanError`` once ``now`` is past ``not_after``: apply must re-plan."""
+        from webpush_iac.planfile import check_fresh
+
+        check_fresh(self, now)
+
+
+# -- fingerprints ------------------------------------------------------------------------------------
+
+
+def canonical_json(value: Any) -> str:
+    """One spelling per value: sorted keys, no whitespace, UTF-8 kept (checksums, fingerprints)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
+
+
+def fingerprint_schedule(raw: JSON) -> str:
+    """Hash of a schedule exactly as the API returned it (key order does not matter)."""
+    return sha256_hex(raw)
+
+
+def fingerprint_device(device: LiveDevice) -> str:
+    """Hash of a device's tags (as a set) and alias."""
+    return sha256_hex(
+        {
+            "registration_id": device.registration_id,
+            "tags": sorted(device.tags),
+            "alias": device.alias,
+        }
+    )
+
+
+def safe_target(url: str) -> str:
+    """The base URL without user info, query or fragment: a plan file must never hold secrets."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+# -- safety ------------------------------------------------------------------------------------------
+
+MIN_OWNED_FOR_DELETE_THRESHOLD: Final = 10
+
+
+def check_safety(
+    plan: Plan,
+    settings: ProjectSettings,
+    allow_large: bool = False,
+    *,
+    owned_live_count: int | None = None,
+) -> None:
+    """Refuse plans that delete or touch more than the project's thresholds allow (design §5).
+
+    Deletes count every schedule DELETE (plain deletes, replaces, a conflict's extra copies). As in
+    octoDNS the percentage only applies once at least 10 owned schedules exist live: deleting 2 of
+    3 is 67% but rarely a disaster. ``owned_live_count`` defaults to what the plan recorded.
+    """
+    if allow_large:
+        return
+    owned = plan.owned_live_count if owned_live_count is None else owned_live_count
+    reasons: list[str] = []
+    deletes = plan.schedule_deletes()
+    if owned >= MIN_OWNED_FOR_DELETE_THRESHOLD and deletes:
+        percent = deletes * 100.0 / owned
+        if percent > settings.max_delete_percent:
+            reasons.append(
+                f"the plan deletes {deletes} of {owned} owned live schedules ({percent:.0f}%), "
+                f"above safety.max_delete_percent {settings.max_delete_percent:g}%"
+            )
+    devices = len(plan.touched_devices())
+    if devices > settings.max_device_changes:
+        reasons.append(
+            f"the plan changes {devices} devices, "
+            f"above safety.max_device_changes {settings.max_device_changes}"
+        )
+    if reasons:
+        raise SafetyError("; ".join(reasons) + "; re-run with --allow-large-changes to proceed")
+
+
+__all__ = [
+    "ACTIONS",
+    "CREATED_ID",
+    "MUTATING_ACTIONS",
+    "REQUEST_KINDS",
+    "SCHEDULE_QUOTA",
+    "ApiRequest",
+    "Change",
+    "FieldChange",
+    "Plan",
+    "PlanProblem",
+    "canonical_json",
+    "check_safety",
+    "fingerprint_device",
+    "fingerprint_schedule",
+    "safe_target",
+]

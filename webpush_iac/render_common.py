@@ -1,0 +1,194 @@
+"""Wording shared by the text and markdown renderers, so both describe a change the same way.
+
+Masking lives here too: registration ids and aliases identify people's devices, and a plan rendered
+into a pull-request comment is readable by everyone with access to the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+from urllib.parse import unquote
+
+from webpush_iac.plan import Change, Plan
+
+Mask = Callable[[str], str]
+
+SIGNS: Final = {
+    "create": "+",
+    "update": "~",
+    "replace": "-/+",
+    "delete": "-",
+    "conflict": "!",
+    "noop": "=",
+}
+NOTE_ACTIONS: Final = ("fired", "expired", "orphan", "unowned")
+_IDENTIFIER_KEYS: Final = ("alias", "registration_id")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_sentence(plan: Plan) -> str:
+    s = plan.summary()
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
+        f"{plural(s['devices'], 'device')} to change."
+    )
+
+
+def fmt_value(value: Any) -> str:
+    """JSON spelling (strings quoted, so ``"1"`` and ``1`` differ visibly); ``None`` is absent."""
+    if value is None:
+        return "(absent)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+
+
+def mask_rid(rid: str) -> str:
+    """``1a0018970a5c6c1`` → ``1a00…c6c1``: enough to tell devices apart in a review."""
+    return f"{rid[:4]}…{rid[-4:]}" if len(rid) > 10 else f"{rid[:2]}…"
+
+
+def mask_alias(alias: str) -> str:
+    """``qa_anna`` → ``qa_…``."""
+    return f"{alias[:3]}…" if len(alias) > 3 else f"{alias[:1]}…"
+
+
+def keep(value: str) -> str:
+    return value
+
+
+def mask_audience(value: Any, path: tuple[str, ...], mask_ids: bool) -> Any:
+    """Mask ``alias``/``registration_id`` lists inside a push audience (``to``) found in ``value``,
+    where ``path`` is where ``value`` sits in the schedule's comparable form."""
+    if not mask_ids:
+        return value
+    if isinstance(value, dict):
+        return {k: mask_audience(v, (*path, str(k)), mask_ids) for k, v in value.items()}
+    if len(path) >= 2 and path[-2] == "to" and path[-1] in _IDENTIFIER_KEYS:
+        masker = mask_alias if path[-1] == "alias" else mask_rid
+        if isinstance(value, list):
+            return [masker(str(v)) for v in value]
+        if isinstance(value, str):
+            return masker(value)
+    return value
+
+
+def describe_trigger(trigger: Any) -> str:
+    if not isinstance(trigger, dict) or not trigger:
+        return "(none)"
+    kind, spec = next(iter(trigger.items()))
+    if not isinstance(spec, dict):
+        return f"{kind} {fmt_value(spec)}"
+    zone = f" (zone_type {spec['zone_type']})" if "zone_type" in spec else ""
+    if kind == "single":
+        return f"single at {spec.get('time')}{zone}"
+    if kind == "periodical":
+        points = spec.get("point")
+        on = f" on {', '.join(map(str, points))}" if points else ""
+        return (
+            f"periodical at {spec.get('time')} every {spec.get('frequency', 1)} "
+            f"{spec.get('time_unit')}{on}, {spec.get('start')} to {spec.get('end')}{zone}"
+        )
+    if kind == "intelligent":
+        return f"intelligent, backup time {spec.get('backup_time')}"
+    return f"{kind} {fmt_value(spec)}"
+
+
+def describe_audience(to: Any, mask_ids: bool) -> str:
+    if to == "all":
+        return "all subscribers (broadcast)"
+    if not isinstance(to, dict):
+        return fmt_value(to)
+    parts = []
+    for key, values in sorted(to.items()):
+        shown = mask_audience(values, ("to", key), mask_ids)
+        items = shown if isinstance(shown, list) else [shown]
+        parts.append(f"{key} {', '.join(map(str, items))}")
+    return "; ".join(parts)
+
+
+def create_lines(change: Change, mask_ids: bool) -> list[str]:
+    """What a reviewer needs to know about a schedule being created."""
+    after = change.after if isinstance(change.after, dict) else {}
+    push = after.get("push")
+    push = push if isinstance(push, dict) else {}
+    lines = [f"trigger: {describe_trigger(after.get('trigger'))}"]
+    lines.append(f"to: {describe_audience(push.get('to'), mask_ids)}")
+    if after.get("enabled") is False:
+        lines.append("enabled: false (created enabled, then disabled)")
+    return lines
+
+
+def field_lines(change: Change, mask_ids: bool) -> list[tuple[str, str, str]]:
+    """``(path, before, after)`` display strings of a schedule change's fields."""
+    out = []
+    for f in change.fields:
+        path = tuple(f.path.split("."))
+        before = mask_audience(f.before, path, mask_ids)
+        after = mask_audience(f.after, path, mask_ids)
+        out.append((f.path, fmt_value(before), fmt_value(after)))
+    return out
+
+
+def device_lines(change: Change, mask_ids: bool) -> list[str]:
+    """``tags: +a -b`` and ``alias: x → y (moves from device/…)`` for a device change."""
+    lines = []
+    tag_parts: list[str] = []
+    alias_field = None
+    for f in change.fields:
+        if f.path == "tags.add":
+            tag_parts.extend(f"+{t}" for t in f.after or ())
+        elif f.path == "tags.remove":
+            tag_parts.extend(f"-{t}" for t in f.before or ())
+        elif f.path == "alias":
+            alias_field = f
+    if tag_parts:
+        lines.append("tags: " + " ".join(tag_parts))
+    masker: Mask = mask_alias if mask_ids else keep
+    rid_masker: Mask = mask_rid if mask_ids else keep
+    movers = alias_previous_owners(change)
+    if alias_field is not None or movers:
+        before = alias_field.before if alias_field is not None else None
+        after = alias_field.after if alias_field is not None else None
+        line = f"alias: {_alias(before, masker)} → {_alias(after, masker)}"
+        if movers:
+            line += " (moves from " + ", ".join(f"device/{rid_masker(m)}" for m in movers) + ")"
+        lines.append(line)
+    return lines
+
+
+def _alias(value: Any, masker: Mask) -> str:
+    return "(none)" if not value else f'"{masker(str(value))}"'
+
+
+def alias_previous_owners(change: Change) -> list[str]:
+    """Devices whose alias a device change takes over (their alias requests come first)."""
+    own = change.name
+    owners = []
+    for request in change.requests:
+        if request.kind == "device.update":
+            rid = unquote(request.path.rsplit("/", 1)[1])
+            if rid != own:
+                owners.append(rid)
+    return owners
+
+
+__all__ = [
+    "NOTE_ACTIONS",
+    "SIGNS",
+    "alias_previous_owners",
+    "create_lines",
+    "describe_audience",
+    "describe_trigger",
+    "device_lines",
+    "field_lines",
+    "fmt_value",
+    "mask_alias",
+    "mask_audience",
+    "mask_rid",
+    "plural",
+    "summary_sentence",
+]
