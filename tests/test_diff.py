@@ -180,6 +180,15 @@ def test_fired_single_still_listed_live_with_differences_is_not_updated() -> Non
     assert [f.path for f in change.fields] == ["push.body.notification.web.title"]
 
 
+def test_pending_live_task_moved_into_the_past_is_a_plan_error_not_fired() -> None:
+    # The live task still fires on 2026-07-01; the manifest now says a time already passed. Calling
+    # it "fired" would let the stale copy send at its old time.
+    want = schedule("launch", single("2026-05-01 09:00:00"))
+    have = live_from(schedule("launch", single("2026-07-01 09:00:00")), schedule_id="s-1")
+    plan = diff(desired_state([want]), live_state([have]), now=NOW)
+    assert [(p.address, "s-1" in p.message) for p in plan.errors] == [("schedule/launch", True)]
+
+
 def test_fired_single_still_listed_live_and_equal_is_noop() -> None:
     want = schedule("launch", single("2026-05-01 09:00:00"))
     plan = diff(desired_state([want]), live_state([live_from(want)]), now=NOW)

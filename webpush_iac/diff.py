@@ -57,6 +57,7 @@ def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str =
     zone = project_zone(desired.project.timezone)
     schedule_changes, owned_count, deadlines = _diff_schedules(desired, live, zone, now)
     device_changes, problems = diff_devices(desired, live)
+    problems.extend(_moved_into_the_past(schedule_changes, live, zone, now))
     not_after = min([now + PLAN_TTL, *deadlines])
     plan = Plan(
         project=desired.project.name,
@@ -81,6 +82,33 @@ def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str =
         )
         plan.errors.sort()
     return plan
+
+
+def _moved_into_the_past(
+    changes: list[Change], live: LiveState, zone: ZoneInfo, now: datetime
+) -> list[PlanProblem]:
+    """A live task still to come whose desired time has already passed would send at its OLD time.
+
+    That is almost always an edit mistake (a past date typed into a pending schedule); calling it
+    ``fired`` would let the stale copy go out, so the plan refuses until the manifest says a future
+    time or the schedule is removed.
+    """
+    by_id = {s.schedule_id: s for s in live.schedules}
+    problems = []
+    for change in changes:
+        have = by_id.get(change.schedule_id or "")
+        if change.action not in ("fired", "expired") or have is None or not change.fields:
+            continue
+        if lifecycle(have.trigger, zone, now) is None:
+            problems.append(
+                PlanProblem(
+                    change.address,
+                    f"the manifest's time has passed but the live task {have.schedule_id} is still "
+                    "scheduled with other settings and would send as it is; set a future time, "
+                    "or delete the schedule from the manifests (with prune on) to cancel it",
+                )
+            )
+    return problems
 
 
 def _diff_schedules(
