@@ -538,6 +538,26 @@ async def test_schedule_create_connect_error_is_a_plain_transport_error() -> Non
     assert len(server.requests) == 1
 
 
+async def test_schedule_create_refused_by_rate_limit_is_sent_again_and_not_ambiguous() -> None:
+    server = Server(
+        answer(400, nested(23008, "limited")),
+        answer(429, b""),
+        answer(200, {"schedule_id": "s-1", "name": "iac_x"}),
+    )
+    async with make_client(server) as client:
+        created = await client.create_schedule({"name": "iac_x"})
+    assert created["schedule_id"] == "s-1"
+    assert len(server.requests) == 3
+
+
+async def test_schedule_create_failing_with_503_is_not_sent_again() -> None:
+    server = Server(answer(503, nested(21030, "busy")), answer(200, {"schedule_id": "s-1"}))
+    async with make_client(server) as client:
+        with pytest.raises(AmbiguousWriteError):
+            await client.create_schedule({"name": "iac_x"})
+    assert len(server.requests) == 1
+
+
 async def test_push_rejected_by_rate_limit_is_neither_retried_nor_ambiguous() -> None:
     server = Server(answer(400, nested(23008, "limited")), answer(200, {"msg_id": "1"}))
     async with make_client(server) as client:

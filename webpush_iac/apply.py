@@ -42,6 +42,8 @@ from webpush_iac.plan import (
     Change,
     Plan,
 )
+from webpush_iac.planfile import format_time
+from webpush_iac.progress import STAGE_APPLY, ProgressCounter
 from webpush_iac.result import ApplyResult, RequestOutcome
 from webpush_iac.state import JSON
 
@@ -122,10 +124,13 @@ Entry = tuple[str, RequestOutcome]  # ("done" | "failed" | "not_attempted", outc
 
 
 class _Applier:
-    def __init__(self, client: Requester, journal: Journal) -> None:
+    def __init__(
+        self, client: Requester, journal: Journal, counter: ProgressCounter | None = None
+    ) -> None:
         self.client = client
         self.journal = journal
         self.fatal: str | None = None
+        self.counter = counter
 
     async def run(self, changes: Sequence[Change], result: ApplyResult) -> None:
         entries: dict[int, list[Entry]] = {}
@@ -149,6 +154,9 @@ class _Applier:
     ) -> None:
         for idx, change in chain:
             entries[idx] = await self._run_change(change)
+            if self.counter is not None:
+                # Every request ends as exactly one entry (done, failed or not attempted).
+                self.counter.advance(len(entries[idx]))
 
     async def _run_change(self, change: Change) -> list[Entry]:
         if self.fatal is not None:
@@ -314,12 +322,20 @@ async def apply_plan(
     jrnl = journal or Journal(
         journal_dir if journal_dir is not None else DEFAULT_JOURNAL_DIR, redact=redact
     )
+    n = sum(len(c.requests) for c in mutating)
     if progress is not None:
-        n = sum(len(c.requests) for c in mutating)
         progress(f"applying {len(mutating)} changes ({n} requests)…")
+    counter = ProgressCounter(progress, stage=STAGE_APPLY, total=n, label="apply requests")
     try:
-        jrnl.start(project=plan.project, target=plan.target, summary=plan.summary())
-        await _Applier(client, jrnl).run(mutating, result)
+        # created_at is the plan's identity: a saved plan file carries the same spelling.
+        jrnl.start(
+            project=plan.project,
+            target=plan.target,
+            plan_created_at=format_time(plan.created_at),
+            summary=plan.summary(),
+        )
+        counter.start()
+        await _Applier(client, jrnl, counter).run(mutating, result)
         jrnl.finish(
             done=len(result.done),
             failed=len(result.failed),

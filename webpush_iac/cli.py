@@ -223,16 +223,21 @@ def _target(opts: dict[str, Any]) -> Any:
 
 
 def _run(opts: dict[str, Any], command: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run an ``operations`` coroutine with the shared options; progress lines go to stderr."""
+    """Run an ``operations`` coroutine with the shared options; progress goes to stderr only
+    (a bar on a terminal, a plain line every 10% or 5 s in CI), so stdout stays parseable."""
     import asyncio
+    import os
+
+    from webpush_iac.progress import ProgressDisplay, is_interactive
 
     if "paths" in opts:
         kwargs["baseline"] = opts["baseline"]
-    return asyncio.run(command(*args, target=_target(opts), progress=_progress, **kwargs))
-
-
-def _progress(message: str) -> None:
-    click.echo(message, err=True)
+    tty = is_interactive(sys.stderr.isatty(), os.environ)
+    display = ProgressDisplay(lambda text: click.echo(text, err=True, nl=False), tty=tty)
+    try:
+        return asyncio.run(command(*args, target=_target(opts), progress=display, **kwargs))
+    finally:
+        display.close()
 
 
 def _show(opts: dict[str, Any], renderer: Any, value: Any, *, err: bool = False) -> None:
@@ -385,6 +390,29 @@ def emulator_serve(host: str, port: int, allow_remote: bool, debug: bool, **sett
         raise ConfigError(str(exc)) from None
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+_EXAMPLES = {
+    "validate": ["validate examples/quickstart", "validate examples/* --format json"],
+    "render": ["render examples/quickstart", "render manifests/ --format json > payloads.json"],
+    "schema": ["schema --out schemas/"],
+    "plan": [
+        "plan examples/quickstart --emulator",
+        "plan manifests/ --baseline origin/main --format markdown --out plan.json > plan.md",
+        "plan manifests/ --detailed-exitcode   # 0 no changes, 2 changes",
+    ],
+    "apply": [
+        "apply examples/quickstart --emulator --auto-approve",
+        "apply --plan plan.json   # exactly the reviewed requests, refused if stale",
+    ],
+    "audit": ["audit manifests/ --format markdown   # exit 2 on drift"],
+    "export": ["export --out imported/ --registration-ids devices.txt"],
+}
+for _name, _lines in _EXAMPLES.items():
+    cli.commands[_name].epilog = "\b\nExamples:\n" + "\n".join(f"  webpush-iac {x}" for x in _lines)
+emulator_serve.epilog = (
+    "\b\nExample:\n  webpush-iac emulator serve --port 8787 --app-key k --master-secret s"
+)
 
 
 def main() -> None:

@@ -46,6 +46,7 @@ from webpush_iac.client_http import (
     is_retriable,
     parse_http_date,
     parse_retry_after,
+    retry_when_rate_limited,
 )
 from webpush_iac.errors import (
     AmbiguousWriteError,
@@ -70,6 +71,15 @@ _NOT_SENT = (
     httpx.LocalProtocolError,
     httpx.ProxyError,
 )
+
+
+#: Connections per httpx pool; a client of ``concurrency`` N holds ceil(N / POOL_SIZE) pools.
+#: httpcore's pool scans every connection it holds (and, in its keep-alive rule, every one again
+#: per idle one) on each request and each answer: one pool of 32 connections spent more CPU than
+#: the rest of the request, several small ones keep those scans short (benchmarks/RESULTS.md).
+#: Each pool keeps all its connections alive: httpx's default keeps 20, and its rule counts all
+#: connections, not idle ones, so past 20 every answer closed a connection.
+POOL_SIZE = 8
 
 
 @dataclass
@@ -134,13 +144,25 @@ class EngageLabClient(EndpointsMixin):
         self._secrets = (credentials.master_secret, base64.b64encode(token).decode("ascii"))
         if asgi_app is not None:
             transport = httpx.ASGITransport(app=asgi_app)
-        self._http = httpx.AsyncClient(
-            auth=httpx.BasicAuth(credentials.app_key, credentials.master_secret),
-            headers={"Accept": "application/json", "User-Agent": f"webpush-iac/{__version__}"},
-            timeout=httpx.Timeout(timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
+        shards, size = 1, concurrency
+        if transport is None:  # an injected transport is one object: it cannot be split
+            shards = -(-concurrency // POOL_SIZE)
+            size = -(-concurrency // shards)
+        limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
+        ssl_context = httpx.create_ssl_context() if transport is None else True  # loaded once
+        self._pools = [
+            httpx.AsyncClient(
+                auth=httpx.BasicAuth(credentials.app_key, credentials.master_secret),
+                headers={"Accept": "application/json", "User-Agent": f"webpush-iac/{__version__}"},
+                timeout=httpx.Timeout(timeout),
+                limits=limits,
+                verify=ssl_context,
+                transport=transport,
+                follow_redirects=False,
+            )
+            for _ in range(shards)
+        ]
+        self._in_flight = [0] * shards
 
     def __repr__(self) -> str:
         mode = ", read_only=True" if self.read_only else ""
@@ -158,7 +180,8 @@ class EngageLabClient(EndpointsMixin):
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for pool in self._pools:
+            await pool.aclose()
 
     @property
     def server_time(self) -> datetime | None:
@@ -191,6 +214,7 @@ class EngageLabClient(EndpointsMixin):
             raise ReadOnlyViolation(f"{method} {path} refused: this client is read-only")
         if idempotent is None:
             idempotent = is_idempotent(method, path)
+        retry_refusals = idempotent or retry_when_rate_limited(method, path)
         plain_500s = 0
         attempt = 0
         while True:
@@ -201,7 +225,8 @@ class EngageLabClient(EndpointsMixin):
                 return answer.data
             if isinstance(error, ApiError) and error.status == 500:
                 plain_500s += 1  # retriable codes (27000) are retried whatever this count says
-            if not idempotent or attempt > self.max_retries:
+            refused = isinstance(error, RateLimitedError) and retry_refusals
+            if (not idempotent and not refused) or attempt > self.max_retries:
                 raise error
             if isinstance(error, ApiError) and not is_retriable(error, plain_500s_seen=plain_500s):
                 raise error
@@ -227,8 +252,12 @@ class EngageLabClient(EndpointsMixin):
             await self.limiter.acquire(self._sleep)
             self.stats.requests += 1
             started = time.perf_counter()
+            # The least busy pool: with the semaphore capping the total, no pool ever holds more
+            # requests than its connections, so none queues inside httpcore.
+            pool = min(range(len(self._pools)), key=self._in_flight.__getitem__)
+            self._in_flight[pool] += 1
             try:
-                response = await self._http.request(
+                response = await self._pools[pool].request(
                     method, self.base_url + path, json=json, params=params
                 )
             except _NOT_SENT as exc:
@@ -237,6 +266,8 @@ class EngageLabClient(EndpointsMixin):
                 return self._transport_failure(
                     method, path, exc, started, attempt, sent=True, ambiguous=not idempotent
                 )
+            finally:
+                self._in_flight[pool] -= 1
         elapsed = time.perf_counter() - started
         logger.debug(
             "%s %s -> %d (attempt %d, %.3fs)", method, path, response.status_code, attempt, elapsed

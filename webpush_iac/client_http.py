@@ -59,6 +59,16 @@ def is_idempotent(method: str, path: str) -> bool:
     return method == "POST" and bool(_IDEMPOTENT_POST.match(path.split("?", 1)[0]))
 
 
+def retry_when_rate_limited(method: str, path: str) -> bool:
+    """Whether a non-idempotent call may be sent again after a rate-limit refusal (429 / 23008).
+
+    A rate-limit answer means the gateway refused the request before doing any work, so a schedule
+    create can safely go again; without this, a burst of creates near the QPS limit fails and waits
+    for the next apply. Direct sends (push, batch push) stay one-shot: whoever sends decides.
+    """
+    return method.upper() == "POST" and path.split("?", 1)[0].rstrip("/") == "/v4/schedules"
+
+
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """A short one-line version of an HTML or plain-text body for an error message."""
     text = _TAG.sub(" ", _SCRIPT_STYLE.sub(" ", text))
@@ -269,4 +279,5 @@ __all__ = [
     "parse_http_date",
     "parse_msg_ids",
     "parse_retry_after",
+    "retry_when_rate_limited",
 ]

@@ -64,8 +64,12 @@ class Journal:
     # -- lines -----------------------------------------------------------------------------------
 
     def start(self, **info: Any) -> None:
-        """Record what is being applied (project, target, plan summary) so the file stands alone."""
-        self._write({"event": "start", "run_id": self.run_id, **info}, sync=True)
+        """Record what is being applied (project, target, plan summary) so the file stands alone.
+
+        The process id is recorded too: after a crash it tells which CI job or shell the run was.
+        """
+        record = {"event": "start", "run_id": self.run_id, "pid": os.getpid(), **info}
+        self._write(record, sync=True)
 
     def intent(
         self,
@@ -167,6 +171,21 @@ def read_journal(path: Path | str) -> list[dict[str, Any]]:
         if isinstance(value, dict):
             records.append(value)
     return records
+
+
+def run_status(records: Iterable[dict[str, Any]]) -> str:
+    """How a run ended: ``finished``, ``aborted`` (an exception was caught and recorded) or
+    ``killed`` (no final line: SIGKILL, OOM or power loss ended it without a word).
+
+    ``killed`` and ``aborted`` runs may have calls in flight (:func:`in_flight`); a re-run of plan
+    then apply reads live state again, so it neither repeats what landed nor forgets what did not.
+    """
+    events = [rec.get("event") for rec in records]
+    if "finish" in events:
+        return "finished"
+    if "aborted" in events:
+        return "aborted"
+    return "killed"
 
 
 def in_flight(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from webpush_iac.errors import ApiError, AuthError, NotFoundError, RateLimitedError, ServerError
 from webpush_iac.normalize import normalize_push, normalize_trigger
+from webpush_iac.progress import STAGE_DEVICES, ProgressCounter
 from webpush_iac.state import JSON, DesiredState, LiveDevice, LiveSchedule, LiveState
 
 Progress = Callable[[str], None]
@@ -56,7 +57,7 @@ async def read_live(
     errors: dict[str, str] = {}
     if rids:
         say(f"reading {len(rids):,} device{'s' if len(rids) != 1 else ''}…")
-        devices, errors = await read_devices(client, rids)
+        devices, errors = await read_devices(client, rids, progress=progress)
 
     aliases = sorted({d.alias for d in desired.devices.values() if d.alias})
     owners = await read_alias_owners(client, aliases) if aliases else {}
@@ -71,11 +72,20 @@ async def read_live(
 
 
 async def read_devices(
-    client: LiveReader, registration_ids: Iterable[str]
+    client: LiveReader,
+    registration_ids: Iterable[str],
+    *,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, LiveDevice], dict[str, str]]:
-    """GET every device concurrently; unknown devices become per-device errors, others propagate."""
+    """GET every device concurrently; unknown devices become per-device errors, others propagate.
+
+    ``progress`` receives counted events (done/total) so a long read shows a bar or log lines.
+    """
     devices: dict[str, LiveDevice] = {}
     errors: dict[str, str] = {}
+    rids = list(registration_ids)
+    counter = ProgressCounter(progress, stage=STAGE_DEVICES, total=len(rids), label="read devices")
+    counter.start()
 
     async def one(rid: str) -> None:
         try:
@@ -84,10 +94,11 @@ async def read_devices(
             if not _is_per_device_error(exc):
                 raise
             errors[rid] = _device_error_text(exc)
-            return
-        devices[rid] = device_from_api(rid, data)
+        else:
+            devices[rid] = device_from_api(rid, data)
+        counter.advance()
 
-    await run_all(one(rid) for rid in registration_ids)
+    await run_all(one(rid) for rid in rids)
     return devices, errors
 
 

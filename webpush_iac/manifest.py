@@ -245,7 +245,7 @@ def parse_documents(
             index += 1
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else _position(exc, text)
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
         if context and context_mark is not None and mark is not context_mark:
@@ -254,6 +254,15 @@ def parse_documents(
     except Exception as exc:  # the C parser raises plain Python errors on some garbage input
         problems.append(Problem(file, 0, 0, "", f"{SYNTAX}: {type(exc).__name__}"))
     return docs, problems
+
+
+def _position(exc: YAMLError, text: str) -> tuple[int, int]:
+    """Line and column of a reader error (a control character, say): it has no mark, only the
+    character offset, and a problem without a line leaves the user searching the whole file."""
+    offset = getattr(exc, "position", None)
+    if not isinstance(offset, int) or not 0 <= offset <= len(text):
+        return 0, 0
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
 def _parse_quietly(text: str, file: str) -> list[Any]:
