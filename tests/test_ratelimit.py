@@ -26,12 +26,12 @@ class FakeTime:
 
 async def test_bucket_lets_a_small_burst_through_then_paces_at_the_rate() -> None:
     t = FakeTime()
-    bucket = TokenBucket(100, clock=t)
+    bucket = TokenBucket(500, clock=t)
     assert bucket.capacity == pytest.approx(10)
     for _ in range(10):
         assert await bucket.acquire(t.sleep) == 0.0
     start = t.now
-    for _ in range(100):
+    for _ in range(500):
         await bucket.acquire(t.sleep)
     assert t.now - start == pytest.approx(1.0)
 
@@ -44,7 +44,7 @@ async def test_default_rate_and_burst_stay_under_the_500_qps_server_limit() -> N
     while t.now - start < 1.0:
         await bucket.acquire(t.sleep)
         sent += 1
-    assert sent < 500
+    assert sent <= 460  # under 500 with room for scheduling jitter (benchmarks/RESULTS.md)
 
 
 async def test_concurrent_waiters_are_spaced_one_interval_apart() -> None:
