@@ -8,6 +8,9 @@ request are injected by :class:`FailMatching`, an ASGI wrapper in front of it.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime, timedelta
@@ -125,47 +128,61 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+TransportFactory = Callable[[], httpx.AsyncBaseTransport]
+
+
 class Admin:
-    """The emulator's ``/_emulator`` routes (and plain API reads) through an in-process client."""
+    """The emulator's ``/_emulator`` routes (and plain API reads), in process or over a socket.
 
-    def __init__(self, app: Any, auth: tuple[str, str] = (APP_KEY, MASTER_SECRET)) -> None:
-        self.app = app
+    ``Admin(app)`` calls the app in process; ``Admin(None, base_url=url, transport=factory)`` goes
+    over a real connection (a fresh transport per call, so a dropped connection spoils nothing).
+    """
+
+    def __init__(
+        self,
+        app: Any,
+        auth: tuple[str, str] = (APP_KEY, MASTER_SECRET),
+        *,
+        base_url: str = "http://emulator.test",
+        transport: TransportFactory | None = None,
+    ) -> None:
         self.auth = auth
+        self.base_url = base_url
+        self.transport = transport or (lambda: httpx.ASGITransport(app=app))
 
-    async def _call(self, method: str, path: str, body: Any = None) -> Any:
-        transport = httpx.ASGITransport(app=self.app)
+    async def call(self, method: str, path: str, body: Any = None) -> Any:
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://emulator.test", auth=self.auth
+            transport=self.transport(), base_url=self.base_url, auth=self.auth
         ) as client:
             response = await client.request(method, path, json=body)
             response.raise_for_status()
             return response.json() if response.content else None
 
     async def devices(self, *devices: dict[str, Any]) -> None:
-        await self._call("POST", "/_emulator/devices", {"devices": list(devices)})
+        await self.call("POST", "/_emulator/devices", {"devices": list(devices)})
 
     async def advance(self, seconds: float) -> None:
-        await self._call("POST", "/_emulator/clock", {"advance_seconds": seconds})
+        await self.call("POST", "/_emulator/clock", {"advance_seconds": seconds})
 
     async def set_now(self, utc: str) -> None:
-        await self._call("POST", "/_emulator/clock", {"now": utc})
+        await self.call("POST", "/_emulator/clock", {"now": utc})
 
     async def faults(self, **settings: Any) -> None:
-        await self._call("POST", "/_emulator/faults", settings)
+        await self.call("POST", "/_emulator/faults", settings)
 
     async def mark(self) -> int:
         """The id of the newest log entry: pass it to :meth:`requests` to see only what follows."""
-        data = await self._call("GET", "/_emulator/requests?since=0&limit=1000")
+        data = await self.call("GET", "/_emulator/requests?since=0&limit=1000")
         last = int(data["last_id"])
         while data["requests"]:
-            data = await self._call("GET", f"/_emulator/requests?since={last}&limit=1000")
+            data = await self.call("GET", f"/_emulator/requests?since={last}&limit=1000")
             last = int(data["last_id"])
         return last
 
     async def requests(self, since: int = 0) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         while True:
-            data = await self._call("GET", f"/_emulator/requests?since={since}&limit=1000")
+            data = await self.call("GET", f"/_emulator/requests?since={since}&limit=1000")
             out += data["requests"]
             if not data["requests"]:
                 return out
@@ -175,15 +192,31 @@ class Admin:
         items: list[dict[str, Any]] = []
         page = 1
         while True:
-            data = await self._call("GET", f"/v4/schedules?page={page}")
+            data = await self.call("GET", f"/v4/schedules?page={page}")
             items += data["schedules"]
             if page >= int(data.get("total_pages") or 0):
                 return items
             page += 1
 
     async def device(self, rid: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._call("GET", f"/v4/devices/{rid}")
+        result: dict[str, Any] = await self.call("GET", f"/v4/devices/{rid}")
         return result
+
+
+def run_cli(cwd: Path, *args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m webpush_iac ARGS`` as a real process, with the test credentials and no other
+    ``WEBPUSH_*`` variable from the caller's environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBPUSH_")}
+    env.update({**ENV, **extra_env})
+    return subprocess.run(
+        [sys.executable, "-m", "webpush_iac", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def mutating(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:

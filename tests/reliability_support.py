@@ -1,22 +1,19 @@
 """Shared pieces of the reliability suites (faults, crash-resume): one emulator reached the same way
 in process or over a socket, the news_site example's starting state, and the convergence checks.
 
-Why a second admin helper beside ``e2e_support.Admin``: that one is bound to an in-process app,
-while these suites run some trials over a real loopback socket, where dropped connections and a
-killed process behave as they do in production.
+Some trials run over a real loopback socket, where dropped connections and a killed process behave
+as they do in production, so the admin helper takes a transport factory.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from conftest import APP_KEY, MASTER_SECRET
-from e2e_support import ENV
+from e2e_support import ENV, Admin, TransportFactory
 
 from webpush_iac.manifest import load
 from webpush_iac.state import DesiredState
@@ -30,8 +27,6 @@ EXAMPLE_ENV = {
     "LEDGER_WEBPUSH_MASTER_SECRET": MASTER_SECRET,
 }
 LOOPBACK = "http://127.0.0.1:9"  # in-process runs: a loopback URL the client accepts, never dialled
-
-TransportFactory = Callable[[], httpx.AsyncBaseTransport]
 
 # Live state before the first apply, chosen so that every kind of device change is exercised:
 # an exact tag to strip, a tombstoned tag, an alias to clear, and an SDK-set tag to leave alone.
@@ -68,23 +63,11 @@ def unexpected_requests(log: list[dict[str, Any]]) -> list[tuple[str, str]]:
     ]
 
 
-class HttpAdmin:
-    """The emulator's ``/_emulator`` routes and plain reads, through a fresh transport per call."""
+class HttpAdmin(Admin):
+    """:class:`e2e_support.Admin` reached through any transport, plus the news_site helpers."""
 
     def __init__(self, base_url: str, transport: TransportFactory) -> None:
-        self.base_url = base_url
-        self.transport = transport
-
-    async def call(self, method: str, path: str, body: Any = None) -> Any:
-        async with httpx.AsyncClient(
-            transport=self.transport(), base_url=self.base_url, auth=(APP_KEY, MASTER_SECRET)
-        ) as client:
-            response = await client.request(method, path, json=body)
-            response.raise_for_status()
-            return response.json() if response.content else None
-
-    async def faults(self, **settings: Any) -> None:
-        await self.call("POST", "/_emulator/faults", settings)
+        super().__init__(None, base_url=base_url, transport=transport)
 
     async def clear_faults(self) -> None:
         await self.faults(fail_rate=0, drop_rate=0, qps=None, commit_then_drop=0, latency_ms=0)
@@ -95,31 +78,10 @@ class HttpAdmin:
             {"registration_id": rid, **NEWS_SITE_START.get(rid, {})}
             for rid in sorted(desired.devices)
         ]
-        await self.call("POST", "/_emulator/devices", {"devices": devices})
-
-    async def requests(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        since = 0
-        while True:
-            data = await self.call("GET", f"/_emulator/requests?since={since}&limit=1000")
-            if not data["requests"]:
-                return out
-            out += data["requests"]
-            since = int(data["last_id"])
+        await self.devices(*devices)
 
     async def schedule_names(self) -> Counter[str]:
-        names: Counter[str] = Counter()
-        page = 1
-        while True:
-            data = await self.call("GET", f"/v4/schedules?page={page}")
-            names.update(s["name"] for s in data["schedules"])
-            if page >= int(data.get("total_pages") or 0):
-                return names
-            page += 1
-
-    async def device(self, rid: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self.call("GET", f"/v4/devices/{rid}")
-        return result
+        return Counter(s["name"] for s in await self.schedules())
 
 
 def expected_device(desired: DesiredState, rid: str) -> tuple[set[str], str]:

@@ -27,13 +27,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from conftest import APP_KEY, MASTER_SECRET
+from e2e_support import run_cli
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = ROOT / "examples" / "ci"
 WORKFLOWS = CI / "github-actions"
 TOKEN = "ghp_canaryToken0123456789abcdef"  # must never be printed
-ENV = {"WEBPUSH_APP_KEY": APP_KEY, "WEBPUSH_MASTER_SECRET": MASTER_SECRET}
 
 
 def _load_script() -> ModuleType:
@@ -270,17 +270,7 @@ def test_failures_exit_1_with_a_reason_and_never_print_the_token(
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **ENV, "CI": "true"}
-    env.pop("WEBPUSH_BASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "webpush_iac", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_cli(cwd, *args, CI="true")
 
 
 def test_saved_plan_artifact_applies_from_another_process_and_directory(

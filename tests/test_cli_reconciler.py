@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +17,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 from conftest import APP_KEY, MASTER_SECRET
-from e2e_support import Admin, project_yaml, single_schedule, write_tree
+from e2e_support import Admin, project_yaml, run_cli, single_schedule, write_tree
 
 from webpush_iac.cli import cli
 from webpush_iac.connection import EMULATOR_APP_KEY, EMULATOR_DB, EMULATOR_MASTER_SECRET
@@ -158,20 +155,6 @@ def test_audit_exits_2_on_drift_and_renders_markdown(in_tmp: Path) -> None:
 
 
 # -- a real process over a socket ----------------------------------------------------------------
-
-
-def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBPUSH_")}
-    env.update({"WEBPUSH_APP_KEY": APP_KEY, "WEBPUSH_MASTER_SECRET": MASTER_SECRET})
-    return subprocess.run(
-        [sys.executable, "-m", "webpush_iac", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ async def test_stale_plan_is_refused_with_zero_mutating_requests(
     plan_file = await saved_plan(root, emulator_app, tmp_path / "plan.json")
     # Someone edits the schedule between plan and apply.
     (live_a,) = [s for s in await admin.schedules() if s["name"] == "iac_a"]
-    await admin._call("PUT", f"/v4/schedules/{live_a['schedule_id']}", {"enabled": False})
+    await admin.call("PUT", f"/v4/schedules/{live_a['schedule_id']}", {"enabled": False})
 
     mark = await admin.mark()
     with pytest.raises(StalePlanError, match="schedule/a"):
