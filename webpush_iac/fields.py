@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
+from webpush_iac.timerules import parse_datetime
+
 API_VERSION = "webpush-iac/v1"
 ERROR_TYPE = "manifest"  # pydantic error type of every failure we raise ourselves
 
@@ -36,7 +38,6 @@ CLOCK_PATTERN = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$"
 PLAN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{0,49}$"
 CID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
-DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_TAG_BYTES = 40
 MAX_SCHEDULE_NAME_BYTES = 255
 
@@ -75,11 +76,6 @@ def fail(message: str, *at: str | int) -> NoReturn:
     exact key or list item instead (``manifest`` appends it when mapping the error to a line).
     """
     raise PydanticCustomError(ERROR_TYPE, message, {"at": list(at)} if at else None)
-
-
-def parse_datetime(value: str) -> datetime:
-    """Naive wall-clock datetime of an API time string (no zone: the API's ``zone_type`` decides)."""
-    return datetime.strptime(value, DATETIME_FORMAT)
 
 
 def add_years(moment: datetime, years: int) -> datetime:

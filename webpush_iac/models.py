@@ -43,9 +43,9 @@ from webpush_iac.models_trigger import (
     StrictModel,
     Trigger,
     ValidationContext,
-    fire_instant,
     validation_context,
 )
+from webpush_iac.timerules import fire_instant
 
 __all__ = [
     "CONTEXT_KEY",

@@ -7,18 +7,18 @@ Kept apart from the document models because they are the part that reads the val
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from webpush_iac.fields import ClockStr, DateTimeStr, add_years, fail, parse_datetime
+from webpush_iac.fields import ClockStr, DateTimeStr, add_years, fail
+from webpush_iac.timerules import fire_instant, parse_datetime
 
 CONTEXT_KEY = "webpush_iac"
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 MONTH_DAYS = tuple(f"{day:02d}" for day in range(1, 32))
-EARLIEST_ZONE = timezone(timedelta(hours=14))  # zone_type 2 fires first at UTC+14
 NOW_REFUSED = (
     '"now" is not allowed in manifests: a fired task leaves the schedule list, so a declarative '
     "\"now\" would send again on every apply; give a 'yyyy-MM-dd HH:mm:ss' time"
@@ -40,11 +40,6 @@ def validation_context(info: ValidationInfo) -> ValidationContext | None:
         if isinstance(value, ValidationContext):
             return value
     return None
-
-
-def fire_instant(time: str, zone_type: int, tz: ZoneInfo) -> datetime:
-    """The first instant a wall-clock API time fires: in the project zone, or UTC+14 for type 2."""
-    return parse_datetime(time).replace(tzinfo=tz if zone_type == 1 else EARLIEST_ZONE)
 
 
 class StrictModel(BaseModel):

@@ -21,15 +21,14 @@ sides; audience lists in ``to`` are sets, so they are sorted and de-duplicated.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from webpush_iac.errors import ConfigError
 from webpush_iac.state import JSON, DesiredSchedule, LiveSchedule
+from webpush_iac.timerules import fire_instant
 
-TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
-EARLIEST_ZONE: Final = timezone(timedelta(hours=14))  # zone_type 2 fires here first
 WEEKDAYS: Final = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 DEFAULT_TIME_TO_LIVE: Final = 86400
 
@@ -212,11 +211,9 @@ def parse_wall_time(text: Any, zone_type: Any, zone: ZoneInfo) -> datetime | Non
     if not isinstance(text, str):
         return None
     try:
-        naive = datetime.strptime(text.strip(), TIME_FORMAT)
+        return fire_instant(text.strip(), zone_type, zone).astimezone(UTC)
     except ValueError:
         return None
-    tz = EARLIEST_ZONE if zone_type == 2 else zone
-    return naive.replace(tzinfo=tz).astimezone(UTC)
 
 
 def fire_time(trigger: JSON, zone: ZoneInfo) -> datetime | None:
@@ -290,9 +287,7 @@ def notification_preview(push: JSON) -> JSON | None:
 
 
 __all__ = [
-    "EARLIEST_ZONE",
     "PUSH_SCHEMA",
-    "TIME_FORMAT",
     "end_time",
     "fire_time",
     "lifecycle",
