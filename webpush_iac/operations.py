@@ -55,9 +55,15 @@ class ApplyCancelled(WebpushIacError):
     """The operator answered no (or could not be asked): nothing was sent."""
 
 
-async def _prepare(target: Target, conn: Connection, desired: DesiredState) -> None:
+async def _open(
+    paths: Paths, target: Target, baseline: str | None, environ: Mapping[str, str] | None
+) -> tuple[DesiredState, Connection]:
+    """Manifests and where to send requests; the embedded emulator first learns their devices."""
+    desired = load_desired(paths, baseline=baseline)
+    conn = connect(desired.project, target, environ)
     if target.register_devices:
         await register_emulator_devices(conn, desired)
+    return desired, conn
 
 
 def load_desired(paths: Paths, *, baseline: str | None = None) -> DesiredState:
@@ -95,9 +101,7 @@ async def plan_command(
     progress: Progress | None = None,
 ) -> PlanRun:
     """Read-only: GETs through a ``read_only`` client, then a pure diff."""
-    desired = load_desired(paths, baseline=baseline)
-    conn = connect(desired.project, target, environ)
-    await _prepare(target, conn, desired)
+    desired, conn = await _open(paths, target, baseline, environ)
     async with conn.client(read_only=True) as client:
         plan = await _compute_plan(client, desired, conn, progress)
     safety: SafetyError | None = None
@@ -184,9 +188,7 @@ async def apply_command(
             environ=environ,
             progress=progress,
         )
-    desired = load_desired(paths, baseline=baseline)
-    conn = connect(desired.project, target, environ)
-    await _prepare(target, conn, desired)
+    desired, conn = await _open(paths, target, baseline, environ)
     async with conn.client(read_only=False) as client:
         plan = await _compute_plan(client, desired, conn, progress)
         plan.raise_for_errors()
@@ -260,9 +262,7 @@ async def audit_command(
     progress: Progress | None = None,
 ) -> AuditReport:
     """Read-only drift report (design §7 ``audit``); the CLI exits 2 when it has drift."""
-    desired = load_desired(paths, baseline=baseline)
-    conn = connect(desired.project, target, environ)
-    await _prepare(target, conn, desired)
+    desired, conn = await _open(paths, target, baseline, environ)
     async with conn.client(read_only=True) as client:
         live = await read_live(client, desired, progress=progress)
     return build_audit(desired, live, now=_now(live.server_time))
