@@ -32,11 +32,12 @@ BASE_URLS: dict[str, dict[str, str]] = {
 }
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (``[::1]`` brackets allowed): the only plain-http hosts."""
     if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
 
@@ -62,7 +63,7 @@ def check_base_url(url: str, *, in_process: bool = False) -> str:
         raise ConfigError(f"base URL {url!r} must be an absolute http(s) URL")
     if parts.query or parts.fragment:
         raise ConfigError(f"base URL {url!r} must not have a query or fragment")
-    if parts.scheme == "http" and not in_process and not _is_loopback(host):
+    if parts.scheme == "http" and not in_process and not is_loopback(host):
         raise ConfigError(
             f"base URL {url!r} uses plain http to a non-loopback host; use https "
             "(http is only allowed for 127.0.0.0/8, ::1 and localhost)"
@@ -123,4 +124,11 @@ def credentials_from_env(
     return Credentials(env[app_key_env].strip(), env[master_secret_env].strip())
 
 
-__all__ = ["BASE_URLS", "Credentials", "check_base_url", "credentials_from_env", "resolve_base_url"]
+__all__ = [
+    "BASE_URLS",
+    "Credentials",
+    "check_base_url",
+    "credentials_from_env",
+    "is_loopback",
+    "resolve_base_url",
+]

@@ -7,7 +7,6 @@ connections made before uvicorn is fully up wait in the backlog instead of being
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import threading
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from webpush_iac.client_config import is_loopback
 from webpush_iac.emulator.app import create_app, emulator_of
 from webpush_iac.emulator.config import EmulatorConfig
 from webpush_iac.emulator.core import Emulator
@@ -40,13 +40,7 @@ if not any(isinstance(f, _HideInjectedDrops) for f in _UVICORN_ERRORS.filters):
 
 def check_host(host: str, *, allow_remote: bool = False) -> None:
     """Refuse to listen beyond loopback unless asked: the emulator has no real security."""
-    if allow_remote or host == "localhost":
-        return
-    try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        loopback = False
-    if not loopback:
+    if not allow_remote and not is_loopback(host):
         raise ValueError(f"refusing to listen on non-loopback host {host!r} (see --allow-remote)")
 
 
