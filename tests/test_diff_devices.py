@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from plan_builders import NOW, desired_state, device, live_device, live_state
 
+from webpush_iac.apispec import segment as path_segment
 from webpush_iac.diff import diff
-from webpush_iac.diff_devices import path_segment
 from webpush_iac.plan import Change, Plan, fingerprint_device
 
 RID_A = "1a0018970a5c6c1"

@@ -26,6 +26,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from webpush_iac.apispec import SCHEDULES
+from webpush_iac.concurrency import run_all
 from webpush_iac.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -35,21 +37,20 @@ from webpush_iac.errors import (
     WebpushIacError,
 )
 from webpush_iac.journal import DEFAULT_JOURNAL_DIR, Journal
-from webpush_iac.live import run_all
 from webpush_iac.plan import (
     CREATED_ID,
     ApiRequest,
     Change,
     Plan,
 )
-from webpush_iac.planfile import format_time
 from webpush_iac.progress import STAGE_APPLY, ProgressCounter
 from webpush_iac.result import ApplyResult, RequestOutcome
 from webpush_iac.state import JSON
+from webpush_iac.times import format_time
 
 Progress = Callable[[str], None]
 
-SCHEDULES_PATH = "/v4/schedules"
+SCHEDULES_PATH = SCHEDULES
 
 PHASE_DEVICES = 0
 PHASE_SCHEDULES = 1

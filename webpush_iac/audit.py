@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from webpush_iac.apispec import SCHEDULE_QUOTA
 from webpush_iac.diff import diff
-from webpush_iac.plan import SCHEDULE_QUOTA, Change, Plan, PlanProblem
-from webpush_iac.planfile import format_time
+from webpush_iac.plan import Change, Plan, PlanProblem
 from webpush_iac.state import JSON, DesiredState, LiveState
+from webpush_iac.times import format_time
 
 
 @dataclass(frozen=True)

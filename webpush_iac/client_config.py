@@ -14,22 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from webpush_iac.apispec import BASE_URLS
 from webpush_iac.errors import ConfigError
-
-BASE_URLS: dict[str, dict[str, str]] = {
-    "web": {
-        "sgp": "https://webpushapi-sgp.engagelab.com",
-        "hk": "https://webpushapi-hk.engagelab.com",
-    },
-    "app": {
-        "sgp": "https://pushapi-sgp.engagelab.com",
-        "usva": "https://pushapi-usva.engagelab.com",
-        "defra": "https://pushapi-defra.engagelab.com",
-        "hk": "https://pushapi-hk.engagelab.com",
-        "jpn": "https://pushapi-jpn.engagelab.com",
-        "bra": "https://pushapi-bra.engagelab.com",
-    },
-}
 
 
 def is_loopback(host: str) -> bool:

@@ -8,34 +8,42 @@ tags and aliases may be CJK and must not be able to smuggle a ``/``.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
 
+from webpush_iac.apispec import (
+    BATCH_LIMIT,
+    DETAILS_CHUNK,
+    DEVICES_STATUS,
+    MAX_SCHEDULE_PAGES,
+    MESSAGE_DETAILS,
+    PUSH,
+    PUSH_VALIDATE,
+    SCHEDULES,
+    STATUS_CHUNK,
+    TAG_CHUNK,
+    TAGS,
+    TAGS_COUNT,
+    TAGS_COUNT_CHUNK,
+    alias_path,
+    batch_push_path,
+    device_path,
+    schedule_msg_ids_path,
+    schedule_path,
+    tag_member_path,
+    tag_path,
+)
 from webpush_iac.client_http import parse_msg_ids
+from webpush_iac.concurrency import gather_all
 from webpush_iac.errors import ClientError, NotFoundError
+from webpush_iac.state import JSON
 
-JSON = dict[str, Any]
 T = TypeVar("T")
 
 logger = logging.getLogger("webpush_iac.client")
 
-TAG_CHUNK = 1000  # registration ids per add/remove list in POST /v4/tags/{tag} (JPush limit)
-STATUS_CHUNK = 1000  # registration ids per POST /v4/devices/status (JPush limit)
-TAGS_COUNT_CHUNK = 1000  # tags per GET /v4/tags_count (API reference §3.1)
-DETAILS_CHUNK = 100  # message ids per GET /v4/messages/details (API reference §6.1)
-BATCH_LIMIT = 500  # requests per batch push (API reference §4.6)
 LIST_ATTEMPTS = 3
-MAX_PAGES = 1000
-
-
-def seg(value: str) -> str:
-    """One percent-encoded path segment; empty values would silently address another endpoint."""
-    if not value:
-        raise ValueError("empty path segment")
-    return quote(value, safe="")
 
 
 def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
@@ -44,15 +52,6 @@ def _chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-async def _gather_all(aws: Iterable[Awaitable[T]]) -> list[T]:
-    """Like gather, but lets every call finish before raising the first failure (no orphans)."""
-    results = await asyncio.gather(*aws, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results  # type: ignore[return-value]
 
 
 class EndpointsMixin:
@@ -72,7 +71,7 @@ class EndpointsMixin:
     # --- schedules ------------------------------------------------------------------------------
 
     async def _schedule_page(self, page: int) -> JSON:
-        data = await self.request("GET", "/v4/schedules", params={"page": page})
+        data = await self.request("GET", SCHEDULES, params={"page": page})
         return data if isinstance(data, dict) else {}
 
     async def _schedule_pages(self) -> list[JSON]:
@@ -83,9 +82,9 @@ class EndpointsMixin:
         if not first.get("schedules"):
             return pages
         if isinstance(total_pages, int) and not isinstance(total_pages, bool):
-            last = min(total_pages, MAX_PAGES)
-            return pages + await _gather_all(self._schedule_page(n) for n in range(2, last + 1))
-        for n in range(2, MAX_PAGES + 1):
+            last = min(total_pages, MAX_SCHEDULE_PAGES)
+            return pages + await gather_all(self._schedule_page(n) for n in range(2, last + 1))
+        for n in range(2, MAX_SCHEDULE_PAGES + 1):
             pages.append(await self._schedule_page(n))
             if not pages[-1].get("schedules"):
                 break
@@ -113,7 +112,7 @@ class EndpointsMixin:
     async def get_schedule(self, schedule_id: str) -> JSON | None:
         """One schedule, or None when absent; the API answers an array, JPush an object."""
         try:
-            data = await self.request("GET", f"/v4/schedules/{seg(schedule_id)}")
+            data = await self.request("GET", schedule_path(schedule_id))
         except NotFoundError:
             return None
         if isinstance(data, list):
@@ -122,30 +121,30 @@ class EndpointsMixin:
 
     async def create_schedule(self, body: JSON) -> JSON:
         """Create a schedule: ``{"schedule_id", "name"}``. Never retried (not idempotent)."""
-        data = await self.request("POST", "/v4/schedules", json=body)
+        data = await self.request("POST", SCHEDULES, json=body)
         return data if isinstance(data, dict) else {}
 
     async def update_schedule(self, schedule_id: str, body: JSON) -> Any:
-        return await self.request("PUT", f"/v4/schedules/{seg(schedule_id)}", json=body)
+        return await self.request("PUT", schedule_path(schedule_id), json=body)
 
     async def delete_schedule(self, schedule_id: str, *, missing_ok: bool = False) -> None:
         """Delete a schedule. ``missing_ok``: a 404 counts as done, as after a retried DELETE
         whose first answer was lost."""
         try:
-            await self.request("DELETE", f"/v4/schedules/{seg(schedule_id)}")
+            await self.request("DELETE", schedule_path(schedule_id))
         except NotFoundError:
             if not missing_ok:
                 raise
 
     async def schedule_msg_ids(self, schedule_id: str) -> list[str]:
-        data = await self.request("GET", f"/v4/schedules/{seg(schedule_id)}/msg-ids")
+        data = await self.request("GET", schedule_msg_ids_path(schedule_id))
         return parse_msg_ids(data)
 
     # --- devices --------------------------------------------------------------------------------
 
     async def get_device(self, registration_id: str) -> JSON:
         """``{"tags": [...], "alias": str}`` with JPush-style nulls normalised to empty values."""
-        data = await self.request("GET", f"/v4/devices/{seg(registration_id)}")
+        data = await self.request("GET", device_path(registration_id))
         data = data if isinstance(data, dict) else {}
         tags = data.get("tags") or []
         alias = data.get("alias") or ""
@@ -175,17 +174,17 @@ class EndpointsMixin:
         if alias is not None:
             body["alias"] = alias
         if body:
-            await self.request("POST", f"/v4/devices/{seg(registration_id)}", json=body)
+            await self.request("POST", device_path(registration_id), json=body)
 
     async def delete_device(self, registration_id: str) -> None:
-        await self.request("DELETE", f"/v4/devices/{seg(registration_id)}")
+        await self.request("DELETE", device_path(registration_id))
 
     async def devices_status(self, registration_ids: Iterable[str]) -> list[JSON]:
         """Online status rows ``{"regid", "online", ...}``; a JPush-style map is turned into rows."""
         rows: list[JSON] = []
         for chunk in _chunks(_unique(registration_ids), STATUS_CHUNK):
             data = await self.request(
-                "POST", "/v4/devices/status", json={"registration_ids": list(chunk)}
+                "POST", DEVICES_STATUS, json={"registration_ids": list(chunk)}
             )
             if isinstance(data, list):
                 rows += [r for r in data if isinstance(r, dict)]
@@ -196,7 +195,7 @@ class EndpointsMixin:
     # --- tags -----------------------------------------------------------------------------------
 
     async def list_tags(self) -> list[str]:
-        data = await self.request("GET", "/v4/tags")
+        data = await self.request("GET", TAGS)
         tags = data.get("tags") if isinstance(data, dict) else None
         return [str(t) for t in tags] if isinstance(tags, list) else []
 
@@ -209,7 +208,7 @@ class EndpointsMixin:
         """
         adds = _chunks(_unique(add), TAG_CHUNK)
         removes = _chunks(_unique(remove), TAG_CHUNK)
-        path = f"/v4/tags/{seg(tag)}"
+        path = tag_path(tag)
         calls = max(len(adds), len(removes))
         for i in range(calls):
             ids: JSON = {}
@@ -222,10 +221,10 @@ class EndpointsMixin:
 
     async def delete_tag(self, tag: str, *, platform: str | None = None) -> None:
         params = {"platform": platform} if platform else None
-        await self.request("DELETE", f"/v4/tags/{seg(tag)}", params=params)
+        await self.request("DELETE", tag_path(tag), params=params)
 
     async def tag_has_device(self, tag: str, registration_id: str) -> bool:
-        path = f"/v4/tags/{seg(tag)}/registration_ids/{seg(registration_id)}"
+        path = tag_member_path(tag, registration_id)
         try:
             data = await self.request("GET", path)
         except NotFoundError:
@@ -241,7 +240,7 @@ class EndpointsMixin:
             params: JSON = {"tags": list(chunk)}
             if platform:
                 params["platform"] = platform
-            data = await self.request("GET", "/v4/tags_count", params=params)
+            data = await self.request("GET", TAGS_COUNT, params=params)
             found = data.get("tagsCount") if isinstance(data, dict) else None
             if isinstance(found, dict):
                 counts.update({str(k): int(v) for k, v in found.items() if isinstance(v, int)})
@@ -253,7 +252,7 @@ class EndpointsMixin:
         """Registration ids bound to an alias ([] when unknown)."""
         params = {"platform": platform} if platform else None
         try:
-            data = await self.request("GET", f"/v4/aliases/{seg(alias)}", params=params)
+            data = await self.request("GET", alias_path(alias), params=params)
         except NotFoundError:
             return []
         rids = data.get("registration_ids") if isinstance(data, dict) else None
@@ -261,18 +260,18 @@ class EndpointsMixin:
 
     async def delete_alias(self, alias: str, *, platform: str | None = None) -> None:
         params = {"platform": platform} if platform else None
-        await self.request("DELETE", f"/v4/aliases/{seg(alias)}", params=params)
+        await self.request("DELETE", alias_path(alias), params=params)
 
     # --- push and statistics --------------------------------------------------------------------
 
     async def push(self, body: JSON) -> JSON:
         """Send a push now: ``{"request_id", "msg_id"}``. Never retried (not idempotent)."""
-        data = await self.request("POST", "/v4/push", json=body)
+        data = await self.request("POST", PUSH, json=body)
         return data if isinstance(data, dict) else {}
 
     async def validate_push(self, body: JSON) -> JSON:
         """Validate a push without delivering it; retried like a read since nothing is sent."""
-        data = await self.request("POST", "/v4/push/validate", json=body, idempotent=True)
+        data = await self.request("POST", PUSH_VALIDATE, json=body, idempotent=True)
         return data if isinstance(data, dict) else {}
 
     async def batch_push(self, kind: Literal["regid", "alias"], requests: Sequence[JSON]) -> JSON:
@@ -281,9 +280,7 @@ class EndpointsMixin:
             raise ValueError("kind must be 'regid' or 'alias'")
         if not requests or len(requests) > BATCH_LIMIT:
             raise ValueError(f"a batch push takes 1 to {BATCH_LIMIT} requests")
-        data = await self.request(
-            "POST", f"/v4/batch/push/{kind}", json={"requests": list(requests)}
-        )
+        data = await self.request("POST", batch_push_path(kind), json={"requests": list(requests)})
         return data if isinstance(data, dict) else {}
 
     async def message_details(self, message_ids: Iterable[str]) -> JSON:
@@ -291,7 +288,7 @@ class EndpointsMixin:
         merged: JSON = {}
         for chunk in _chunks(_unique(str(m) for m in message_ids), DETAILS_CHUNK):
             data = await self.request(
-                "GET", "/v4/messages/details", params={"message_ids": ",".join(chunk)}
+                "GET", MESSAGE_DETAILS, params={"message_ids": ",".join(chunk)}
             )
             if isinstance(data, dict):
                 merged.update(data)
@@ -313,4 +310,4 @@ def _merge_pages(pages: list[JSON]) -> tuple[list[JSON], set[Any]]:
     return list(seen.values()), counts
 
 
-__all__ = ["EndpointsMixin", "seg"]
+__all__ = ["EndpointsMixin"]

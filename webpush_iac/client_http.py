@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from webpush_iac.apispec import DEVICES, SCHEDULES, TAGS
 from webpush_iac.errors import (
     ApiError,
     AuthError,
@@ -41,7 +42,7 @@ MAX_RETRY_AFTER = 60.0
 EXCERPT_CHARS = 200
 
 # POST /v4/devices/{rid} and POST /v4/tags/{tag} set absolute membership: sending twice is harmless.
-_IDEMPOTENT_POST = re.compile(r"^/v4/(?:devices|tags)/[^/]+$")
+_IDEMPOTENT_POST = re.compile(f"^(?:{re.escape(DEVICES)}|{re.escape(TAGS)})/[^/]+$")
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -66,7 +67,7 @@ def retry_when_rate_limited(method: str, path: str) -> bool:
     create can safely go again; without this, a burst of creates near the QPS limit fails and waits
     for the next apply. Direct sends (push, batch push) stay one-shot: whoever sends decides.
     """
-    return method.upper() == "POST" and path.split("?", 1)[0].rstrip("/") == "/v4/schedules"
+    return method.upper() == "POST" and path.split("?", 1)[0].rstrip("/") == SCHEDULES
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from webpush_iac.apispec import MAX_TAGS_PER_DEVICE
 from webpush_iac.errors import Problem
 from webpush_iac.fields import PATTERN_MESSAGES, REGISTRATION_ID_PATTERN
 from webpush_iac.models import DeviceModel, TagModel
 from webpush_iac.sourcemap import SourceDoc, display_path
 from webpush_iac.state import DesiredDevice, SourceRef, TagPolicy
 
-MAX_TAGS_PER_DEVICE = 100
 _RID = re.compile(REGISTRATION_ID_PATTERN)
 
 

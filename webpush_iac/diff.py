@@ -23,28 +23,26 @@ from zoneinfo import ZoneInfo
 
 from deepdiff import DeepDiff
 
+from webpush_iac.apispec import SCHEDULE_QUOTA, SCHEDULES, safe_target, schedule_path
 from webpush_iac.diff_devices import diff_devices
 from webpush_iac.normalize import (
-    fire_time,
     lifecycle,
     normalize_desired,
     normalize_live,
     notification_preview,
-    project_zone,
 )
 from webpush_iac.plan import (
     CREATED_ID,
     PLAN_TTL,
-    SCHEDULE_QUOTA,
     ApiRequest,
     Change,
     FieldChange,
     Plan,
     PlanProblem,
     fingerprint_schedule,
-    safe_target,
 )
 from webpush_iac.state import JSON, DesiredSchedule, DesiredState, LiveSchedule, LiveState
+from webpush_iac.times import fire_time, project_zone
 
 
 def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str = "") -> Plan:
@@ -208,7 +206,7 @@ def _pair(
         action="update",
         fields=fields,
         requests=(
-            ApiRequest("PUT", f"/v4/schedules/{have.schedule_id}", _body(want), "schedule.update"),
+            ApiRequest("PUT", schedule_path(have.schedule_id), _body(want), "schedule.update"),
         ),
     )
 
@@ -276,10 +274,10 @@ def create_requests(want: DesiredSchedule) -> tuple[ApiRequest, ...]:
     """POST with ``enabled: true`` (the API refuses false on create), then disable with a PUT."""
     body = _body(want)
     body["enabled"] = True
-    requests = [ApiRequest("POST", "/v4/schedules", body, "schedule.create")]
+    requests = [ApiRequest("POST", SCHEDULES, body, "schedule.create")]
     if not want.enabled:
         requests.append(
-            ApiRequest("PUT", f"/v4/schedules/{CREATED_ID}", _body(want), "schedule.update")
+            ApiRequest("PUT", f"{SCHEDULES}/{CREATED_ID}", _body(want), "schedule.update")
         )
     return tuple(requests)
 
@@ -290,7 +288,7 @@ def _body(want: DesiredSchedule) -> JSON:
 
 
 def _delete_request(have: LiveSchedule) -> ApiRequest:
-    return ApiRequest("DELETE", f"/v4/schedules/{have.schedule_id}", None, "schedule.delete")
+    return ApiRequest("DELETE", schedule_path(have.schedule_id), None, "schedule.delete")
 
 
 def _passed_reason(want: DesiredSchedule, passed: str) -> str:
@@ -359,4 +357,4 @@ def _lookup(value: Any, path: tuple[str, ...]) -> Any:
     return value
 
 
-__all__ = ["create_requests", "diff", "field_changes", "safe_target", "schedule_fingerprint"]
+__all__ = ["create_requests", "diff", "field_changes", "schedule_fingerprint"]

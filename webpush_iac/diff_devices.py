@@ -13,9 +13,8 @@ deepdiff here: device states are sets and set arithmetic is both exact and fast.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Final
-from urllib.parse import quote
 
+from webpush_iac.apispec import MAX_TAGS_PER_DEVICE, TAG_CHUNK, device_path, tag_path
 from webpush_iac.plan import (
     ApiRequest,
     Change,
@@ -24,9 +23,6 @@ from webpush_iac.plan import (
     fingerprint_device,
 )
 from webpush_iac.state import DesiredDevice, DesiredState, LiveDevice, LiveState
-
-TAG_CHUNK: Final = 1000  # registration ids per add (and per remove) list of one tag request
-MAX_TAGS_PER_DEVICE: Final = 100
 
 
 def diff_devices(desired: DesiredState, live: LiveState) -> tuple[list[Change], list[PlanProblem]]:
@@ -150,11 +146,7 @@ def tag_change(tag: str, add: list[str], remove: list[str]) -> Change:
             ids["add"] = chunk_add
         if chunk_remove:
             ids["remove"] = chunk_remove
-        requests.append(
-            ApiRequest(
-                "POST", f"/v4/tags/{path_segment(tag)}", {"registration_ids": ids}, "tag.update"
-            )
-        )
+        requests.append(ApiRequest("POST", tag_path(tag), {"registration_ids": ids}, "tag.update"))
     return Change(
         address=f"tag/{tag}",
         action="update",
@@ -174,7 +166,7 @@ def _tag_reason(added: int, removed: int, requests: int) -> str:
 
 
 def _alias_request(rid: str, alias: str) -> ApiRequest:
-    return ApiRequest("POST", f"/v4/devices/{path_segment(rid)}", {"alias": alias}, "device.update")
+    return ApiRequest("POST", device_path(rid), {"alias": alias}, "device.update")
 
 
 def _alias_owners(live: LiveState) -> dict[str, set[str]]:
@@ -188,11 +180,4 @@ def _alias_owners(live: LiveState) -> dict[str, set[str]]:
     return owners
 
 
-def path_segment(value: str) -> str:
-    """Percent-encode ASCII that could break a URL path; keep CJK readable (httpx encodes it)."""
-    return "".join(
-        ch if ord(ch) > 127 or ch.isalnum() or ch in "-._~" else quote(ch, safe="") for ch in value
-    )
-
-
-__all__ = ["MAX_TAGS_PER_DEVICE", "TAG_CHUNK", "diff_devices", "path_segment", "tag_change"]
+__all__ = ["diff_devices", "tag_change"]

@@ -13,14 +13,14 @@ CJK is read as Han ideographs (BMP blocks), Japanese kana and Hangul syllables: 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from webpush_iac.timerules import parse_datetime
+from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES, MAX_TAG_BYTES
+from webpush_iac.times import parse_datetime
 
 API_VERSION = "webpush-iac/v1"
 ERROR_TYPE = "manifest"  # pydantic error type of every failure we raise ourselves
@@ -37,9 +37,6 @@ DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 CLOCK_PATTERN = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$"
 PLAN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{0,49}$"
 CID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
-
-MAX_TAG_BYTES = 40
-MAX_SCHEDULE_NAME_BYTES = 255
 
 PATTERN_MESSAGES = {
     API_NAME_PATTERN: "may only contain letters, digits, underscore and CJK characters",
@@ -76,14 +73,6 @@ def fail(message: str, *at: str | int) -> NoReturn:
     exact key or list item instead (``manifest`` appends it when mapping the error to a line).
     """
     raise PydanticCustomError(ERROR_TYPE, message, {"at": list(at)} if at else None)
-
-
-def add_years(moment: datetime, years: int) -> datetime:
-    """Calendar years, as the API's "at most one year" means them (29 Feb becomes 28 Feb)."""
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:
-        return moment.replace(year=moment.year + years, day=28)
 
 
 def _real_datetime(value: str) -> str:

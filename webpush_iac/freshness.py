@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from webpush_iac.apply import SCHEDULES_PATH, Requester, ids_deleted_by
+from webpush_iac.concurrency import run_all
 from webpush_iac.errors import NotFoundError, StalePlanError
-from webpush_iac.live import device_from_api, run_all
+from webpush_iac.live import device_from_api
 from webpush_iac.plan import Plan, fingerprint_device, fingerprint_schedule
 
 

@@ -14,11 +14,11 @@ per device) rather than aborting the whole read.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from webpush_iac.concurrency import run_all
 from webpush_iac.errors import ApiError, AuthError, NotFoundError, RateLimitedError, ServerError
 from webpush_iac.normalize import normalize_push, normalize_trigger
 from webpush_iac.progress import STAGE_DEVICES, ProgressCounter
@@ -117,26 +117,6 @@ async def read_alias_owners(
 
     await run_all(one(alias) for alias in aliases)
     return owners
-
-
-async def run_all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
-    """Run concurrently; on the first failure cancel the rest and raise *that* error.
-
-    ``asyncio.TaskGroup`` gives the cancellation we want but wraps errors in an ExceptionGroup,
-    which would slip past the CLI's one error boundary; unwrap to the first real error.
-    """
-    try:
-        async with asyncio.TaskGroup() as group:
-            for coro in coros:
-                group.create_task(coro)
-    except BaseExceptionGroup as group_error:
-        raise _first_leaf(group_error) from None
-
-
-def _first_leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup) and error.exceptions:
-        error = error.exceptions[0]
-    return error
 
 
 def _is_per_device_error(exc: ApiError) -> bool:

@@ -20,9 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES
 from webpush_iac.fields import (
     API_NAME_PATTERN,
-    MAX_SCHEDULE_NAME_BYTES,
     AliasName,
     AliasOrEmpty,
     ApiName,
@@ -45,7 +45,7 @@ from webpush_iac.models_trigger import (
     ValidationContext,
     validation_context,
 )
-from webpush_iac.timerules import fire_instant
+from webpush_iac.times import fire_instant
 
 __all__ = [
     "CONTEXT_KEY",

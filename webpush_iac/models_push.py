@@ -11,10 +11,8 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from webpush_iac.apispec import MAX_BIG_PUSH_DURATION, MAX_TIME_TO_LIVE, MAX_WEB_BUTTONS
 from webpush_iac.fields import CID_PATTERN, PLAN_ID_PATTERN, LanguageCode, fail
-
-MAX_TIME_TO_LIVE = 15 * 24 * 3600  # web push keeps offline messages at most 15 days
-MAX_BIG_PUSH_DURATION = 1440  # minutes; the API answers 23006 past it
 
 
 class _Strict(BaseModel):
@@ -106,7 +104,7 @@ class PushOptions(_Strict):
     big_push_duration: int | None = Field(
         None, ge=1, le=MAX_BIG_PUSH_DURATION, description="Spread delivery over N minutes."
     )
-    web_buttons: list[WebButton] | None = Field(None, max_length=2)
+    web_buttons: list[WebButton] | None = Field(None, max_length=MAX_WEB_BUTTONS)
     third_party_channel: ThirdPartyChannel | None = None
     override_msg_id: int | None = None
     plan_id: Annotated[str, Field(pattern=PLAN_ID_PATTERN)] | None = None

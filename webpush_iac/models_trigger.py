@@ -13,12 +13,11 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from webpush_iac.fields import ClockStr, DateTimeStr, add_years, fail
-from webpush_iac.timerules import fire_instant, parse_datetime
+from webpush_iac.apispec import MAX_FREQUENCY, MONTH_DAYS, WEEKDAYS
+from webpush_iac.fields import ClockStr, DateTimeStr, fail
+from webpush_iac.times import add_years, fire_instant, parse_datetime
 
 CONTEXT_KEY = "webpush_iac"
-WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-MONTH_DAYS = tuple(f"{day:02d}" for day in range(1, 32))
 NOW_REFUSED = (
     '"now" is not allowed in manifests: a fired task leaves the schedule list, so a declarative '
     "\"now\" would send again on every apply; give a 'yyyy-MM-dd HH:mm:ss' time"
@@ -73,7 +72,7 @@ class PeriodicalTrigger(StrictModel):
     time_unit: Annotated[
         str, Field(json_schema_extra={"enum": ["day", "week", "month"]}, description="Any case.")
     ]
-    frequency: int = Field(1, ge=1, le=100)
+    frequency: int = Field(1, ge=1, le=MAX_FREQUENCY)
     point: list[str] | None = Field(
         None, description='week: MON..SUN; month: "01".."31"; absent for day.'
     )

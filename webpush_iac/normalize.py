@@ -21,16 +21,13 @@ sides; audience lists in ``to`` are sets, so they are sorted and de-duplicated.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from webpush_iac.errors import ConfigError
+from webpush_iac.apispec import DEFAULT_TIME_TO_LIVE, WEEKDAYS
 from webpush_iac.state import JSON, DesiredSchedule, LiveSchedule
-from webpush_iac.timerules import fire_instant
-
-WEEKDAYS: Final = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
-DEFAULT_TIME_TO_LIVE: Final = 86400
+from webpush_iac.times import end_time, fire_time
 
 # None marks a free-form subtree compared whole; a dict lists the keys known at that level.
 _WEB_NOTIFICATION: Final[dict[str, Any]] = dict.fromkeys(
@@ -195,47 +192,6 @@ def prune_empty(value: Any) -> Any:
 # -- the clock ----------------------------------------------------------------------------------------
 
 
-def project_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r} in Project spec.timezone") from None
-
-
-def parse_wall_time(text: Any, zone_type: Any, zone: ZoneInfo) -> datetime | None:
-    """A zone-less ``yyyy-MM-dd HH:mm:ss`` as an aware UTC moment; ``None`` if it is not one.
-
-    zone_type 1 reads it in the project time zone; zone_type 2 fires at that wall-clock time in every
-    device's zone, so the first firing happens in the earliest zone, UTC+14.
-    """
-    if not isinstance(text, str):
-        return None
-    try:
-        return fire_instant(text.strip(), zone_type, zone).astimezone(UTC)
-    except ValueError:
-        return None
-
-
-def fire_time(trigger: JSON, zone: ZoneInfo) -> datetime | None:
-    """When a one-shot trigger fires: single ``time``, or intelligent ``backup_time`` (read like a
-    zone_type 1 time; the literal ``"now"`` has no fire time). ``None`` for periodical."""
-    single = trigger.get("single")
-    if isinstance(single, dict):
-        return parse_wall_time(single.get("time"), single.get("zone_type", 1), zone)
-    smart = trigger.get("intelligent")
-    if isinstance(smart, dict):
-        return parse_wall_time(smart.get("backup_time"), 1, zone)
-    return None
-
-
-def end_time(trigger: JSON, zone: ZoneInfo) -> datetime | None:
-    """When a periodical trigger stops (its ``end``, read by the same zone_type rule)."""
-    periodical = trigger.get("periodical")
-    if isinstance(periodical, dict):
-        return parse_wall_time(periodical.get("end"), periodical.get("zone_type", 1), zone)
-    return None
-
-
 def lifecycle(trigger: JSON, zone: ZoneInfo, now: datetime) -> str | None:
     """``"fired"``, ``"expired"`` or ``None`` (still to come) for a trigger at ``now``."""
     fired = fire_time(trigger, zone)
@@ -288,16 +244,12 @@ def notification_preview(push: JSON) -> JSON | None:
 
 __all__ = [
     "PUSH_SCHEMA",
-    "end_time",
-    "fire_time",
     "lifecycle",
     "normalize_desired",
     "normalize_live",
     "normalize_push",
     "normalize_trigger",
     "notification_preview",
-    "parse_wall_time",
-    "project_zone",
     "prune_dict",
     "prune_empty",
 ]

@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from webpush_iac.apispec import MAX_MESSAGE_BYTES, WARN_NOTIFICATION_BYTES
 from webpush_iac.models import ScheduleModel
 from webpush_iac.sourcemap import SourceDoc
 from webpush_iac.state import JSON
 
 if TYPE_CHECKING:
     from webpush_iac.templating import Rendered
-
-MAX_MESSAGE_BYTES = 4000  # whole message; the API answers 21005 past it
-WARN_NOTIFICATION_BYTES = 2048  # web notification content; browsers/vendors may cut past it
 
 
 def json_size(value: Any) -> int:

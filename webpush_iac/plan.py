@@ -19,12 +19,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
+from webpush_iac.apispec import SCHEDULE_QUOTA, touched_registration_ids
 from webpush_iac.errors import PlanError, SafetyError
 from webpush_iac.state import JSON, LiveDevice, ProjectSettings
 
-SCHEDULE_QUOTA: Final = 1000
 PLAN_TTL: Final = timedelta(hours=24)
 
 ACTIONS: Final = (
@@ -229,14 +228,9 @@ class Plan:
         for change in self.changes:
             if change.kind == "device" and change.mutating:
                 touched.add(change.name)
-                touched.update(
-                    r.path.rsplit("/", 1)[1] for r in change.requests if r.kind == "device.update"
-                )
-            elif change.kind == "tag":
+            if change.kind in ("device", "tag"):
                 for request in change.requests:
-                    ids = (request.body or {}).get("registration_ids", {})
-                    touched.update(ids.get("add", ()))
-                    touched.update(ids.get("remove", ()))
+                    touched.update(touched_registration_ids(request.path, request.body))
         return touched
 
     def schedules_after_apply(self) -> int:
@@ -300,19 +294,6 @@ def fingerprint_device(device: LiveDevice) -> str:
     )
 
 
-def safe_target(url: str) -> str:
-    """The base URL without user info, query or fragment: a plan file must never hold secrets."""
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 # -- safety ------------------------------------------------------------------------------------------
 
 MIN_OWNED_FOR_DELETE_THRESHOLD: Final = 10
@@ -368,5 +349,4 @@ __all__ = [
     "check_safety",
     "fingerprint_device",
     "fingerprint_schedule",
-    "safe_target",
 ]

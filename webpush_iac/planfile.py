@@ -8,9 +8,10 @@ pure: the caller reads and writes the file and passes the clock in.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
+from webpush_iac.apispec import safe_target
 from webpush_iac.errors import StalePlanError
 from webpush_iac.plan import (
     ApiRequest,
@@ -18,10 +19,10 @@ from webpush_iac.plan import (
     FieldChange,
     Plan,
     PlanProblem,
-    safe_target,
     sha256_hex,
 )
 from webpush_iac.state import JSON
+from webpush_iac.times import format_time, parse_time
 
 FORMAT_VERSION: Final = 1
 _CHECKSUM_PREFIX: Final = "sha256:"
@@ -125,23 +126,9 @@ def _change_from_data(data: Any) -> Change:
     )
 
 
-def format_time(when: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``: one spelling, so checksums survive a round trip."""
-    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def parse_time(text: Any) -> datetime:
-    when = datetime.fromisoformat(str(text))
-    if when.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no time zone")
-    return when.astimezone(UTC)
-
-
 __all__ = [
     "FORMAT_VERSION",
     "check_fresh",
-    "format_time",
-    "parse_time",
     "plan_from_data",
     "plan_to_data",
 ]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
+from webpush_iac.apispec import safe_target
 from webpush_iac.audit import AuditReport
 from webpush_iac.errors import ConfigError
-from webpush_iac.plan import Change, Plan, safe_target
-from webpush_iac.planfile import format_time
+from webpush_iac.plan import Change, Plan
 from webpush_iac.render_common import (
     NOTE_ACTIONS,
     SIGNS,
@@ -27,6 +27,7 @@ from webpush_iac.render_common import (
 )
 from webpush_iac.render_markdown import markdown_audit, markdown_plan, markdown_result
 from webpush_iac.result import ApplyResult, RequestOutcome
+from webpush_iac.times import format_time
 
 FORMATS: Final = ("text", "markdown", "json")
 _COLORS: Final = {

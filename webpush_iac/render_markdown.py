@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from webpush_iac.plan import Change, Plan, safe_target
-from webpush_iac.planfile import format_time
+from webpush_iac.apispec import safe_target
+from webpush_iac.plan import Change, Plan
 from webpush_iac.render_common import (
     NOTE_ACTIONS,
     SIGNS,
@@ -31,6 +31,7 @@ from webpush_iac.render_common import (
     summary_sentence,
 )
 from webpush_iac.result import ApplyResult, RequestOutcome
+from webpush_iac.times import format_time
 
 if TYPE_CHECKING:
     from webpush_iac.audit import AuditReport
