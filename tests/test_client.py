@@ -21,6 +21,7 @@ from webpush_iac.client import (
     credentials_from_env,
     resolve_base_url,
 )
+from webpush_iac.client.ratelimit import TokenBucket
 from webpush_iac.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -33,7 +34,6 @@ from webpush_iac.errors import (
     ServerError,
     TransportError,
 )
-from webpush_iac.ratelimit import TokenBucket
 
 SECRET = "Zq9-distinctive-MASTER-secret-77"
 CREDS = Credentials("appkey1", SECRET)

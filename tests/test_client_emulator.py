@@ -14,9 +14,9 @@ import pytest
 from conftest import APP_KEY, EMULATOR_BASE_URL, MASTER_SECRET
 
 from webpush_iac.client import Credentials, EngageLabClient
+from webpush_iac.client.ratelimit import TokenBucket
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
 from webpush_iac.errors import AmbiguousWriteError, AuthError, TransportError
-from webpush_iac.ratelimit import TokenBucket
 
 CREDS = Credentials(APP_KEY, MASTER_SECRET)
 NOW = "2030-01-01 00:00:00"

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from webpush_iac.ratelimit import TokenBucket, shared_bucket
+from webpush_iac.client.ratelimit import TokenBucket, shared_bucket
 
 
 class FakeTime:

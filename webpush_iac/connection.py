@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from webpush_iac.client import EngageLabClient
-from webpush_iac.client_config import Credentials, credentials_from_env, resolve_base_url
+from webpush_iac.client.config import Credentials, credentials_from_env, resolve_base_url
 from webpush_iac.errors import ConfigError, StalePlanError
 from webpush_iac.plan import Plan
 from webpush_iac.state import DesiredState, ProjectSettings

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from webpush_iac.client_config import is_loopback
+from webpush_iac.client.config import is_loopback
 from webpush_iac.emulator.app import create_app, emulator_of
 from webpush_iac.emulator.config import EmulatorConfig
 from webpush_iac.emulator.core import Emulator

@@ -34,7 +34,7 @@ from webpush_iac.apispec import (
     tag_member_path,
     tag_path,
 )
-from webpush_iac.client_http import parse_msg_ids
+from webpush_iac.client.policy import parse_msg_ids
 from webpush_iac.concurrency import gather_all
 from webpush_iac.errors import ClientError, NotFoundError
 from webpush_iac.state import JSON

@@ -1,9 +1,9 @@
-"""The async EngageLab Web Push v4 client: auth, rate limiting, retries, error mapping.
+"""The async EngageLab Push v4 client: auth, rate limiting, retries, error mapping.
 
 The only module that imports httpx (design §2): every httpx or socket error is turned into an
 :mod:`webpush_iac.errors` type here, so callers never see a third-party exception. What each
-endpoint means lives in :mod:`webpush_iac.client_endpoints`; the pure retry and decoding rules in
-:mod:`webpush_iac.client_http`; base URLs and credentials in :mod:`webpush_iac.client_config`.
+endpoint means lives in :mod:`webpush_iac.client.endpoints`; the pure retry and decoding rules in
+:mod:`webpush_iac.client.policy`; base URLs and credentials in :mod:`webpush_iac.client.config`.
 
 Secrets: the Authorization header is built by httpx from :class:`Credentials` and never logged
 (httpx redacts it in ``Headers`` reprs and httpcore logs no request headers); our own log lines
@@ -27,15 +27,9 @@ from typing import Any, Self
 import httpx
 
 from webpush_iac import __version__
-from webpush_iac.client_config import (
-    BASE_URLS,
-    Credentials,
-    check_base_url,
-    credentials_from_env,
-    resolve_base_url,
-)
-from webpush_iac.client_endpoints import EndpointsMixin
-from webpush_iac.client_http import (
+from webpush_iac.client.config import Credentials, check_base_url
+from webpush_iac.client.endpoints import EndpointsMixin
+from webpush_iac.client.policy import (
     UndecodableBody,
     backoff_delay,
     decode_success,
@@ -48,6 +42,7 @@ from webpush_iac.client_http import (
     parse_retry_after,
     retry_when_rate_limited,
 )
+from webpush_iac.client.ratelimit import Clock, Sleep, TokenBucket, shared_bucket
 from webpush_iac.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -56,7 +51,6 @@ from webpush_iac.errors import (
     ServerError,
     TransportError,
 )
-from webpush_iac.ratelimit import Clock, Sleep, TokenBucket, shared_bucket
 
 logger = logging.getLogger("webpush_iac.client")
 
@@ -361,12 +355,4 @@ class EngageLabClient(EndpointsMixin):
         return ambiguous
 
 
-__all__ = [
-    "BASE_URLS",
-    "ClientStats",
-    "Credentials",
-    "EngageLabClient",
-    "check_base_url",
-    "credentials_from_env",
-    "resolve_base_url",
-]
+__all__ = ["ClientStats", "EngageLabClient"]
