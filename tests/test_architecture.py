@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "webpush_iac"
 ALLOWED = {
     "httpx": {"client/engagelab.py"},
     "deepdiff": {"diff.py"},
-    "ruamel": {"manifest.py"},
+    "ruamel": {"manifest/yaml.py"},
     "click": {"cli.py"},
 }
 

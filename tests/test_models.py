@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from webpush_iac.models import (
+from webpush_iac.manifest.models.kinds import (
     CONTEXT_KEY,
     DeviceModel,
     PeriodicalTrigger,
@@ -21,10 +21,10 @@ from webpush_iac.models import (
     TagModel,
     TemplateModel,
     ValidationContext,
-    fire_instant,
 )
-from webpush_iac.schema import kind_schemas, render_schema
-from webpush_iac.sourcemap import SourceDoc, validation_problems
+from webpush_iac.manifest.schema import kind_schemas, render_schema
+from webpush_iac.manifest.sourcemap import SourceDoc, validation_problems
+from webpush_iac.times import fire_instant
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ import pytest
 
 from webpush_iac import manifest
 from webpush_iac.errors import ManifestError
-from webpush_iac.models import ScheduleModel, TemplateModel
+from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
+from webpush_iac.manifest.templating import Renderer
 from webpush_iac.state import ProjectSettings
-from webpush_iac.templating import Renderer
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 HEAD = "apiVersion: webpush-iac/v1\n"

@@ -164,7 +164,7 @@ def render_command(paths: tuple[str, ...], fmt: str, debug: bool) -> None:
 def schema_command(out: str, debug: bool) -> None:
     """Write the JSON Schema of every manifest kind, for editors and CI."""
     from webpush_iac.errors import ConfigError
-    from webpush_iac.schema import write_schemas
+    from webpush_iac.manifest.schema import write_schemas
 
     try:
         written = write_schemas(out)

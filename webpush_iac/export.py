@@ -29,7 +29,8 @@ from webpush_iac.connection import Target, connect
 from webpush_iac.errors import ConfigError
 from webpush_iac.live import Progress, read_devices, schedule_from_api
 from webpush_iac.manifest import dump_yaml
-from webpush_iac.models_push import PushOptions
+from webpush_iac.manifest.membership import id_lines
+from webpush_iac.manifest.models.push import PushOptions
 from webpush_iac.state import JSON, LiveDevice, LiveSchedule, ProjectSettings
 
 API_VERSION = "webpush-iac/v1"
@@ -91,8 +92,7 @@ def read_registration_ids(path: str | Path) -> list[str]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    ids = [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    return list(dict.fromkeys(i for i in ids if i))
+    return list(dict.fromkeys(rid for _, _, rid in id_lines(text)))
 
 
 def _refuse_existing_manifests(directory: Path) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from webpush_iac.errors import Problem
-from webpush_iac.fields import ERROR_TYPE, PATTERN_MESSAGES
+from webpush_iac.manifest.models.fields import ERROR_TYPE, PATTERN_MESSAGES
 from webpush_iac.state import SourceRef
 
 KeyPath = tuple[str | int, ...]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from webpush_iac.apispec import MAX_BIG_PUSH_DURATION, MAX_TIME_TO_LIVE, MAX_WEB_BUTTONS
-from webpush_iac.fields import CID_PATTERN, PLAN_ID_PATTERN, LanguageCode, fail
+from webpush_iac.manifest.models.fields import CID_PATTERN, PLAN_ID_PATTERN, LanguageCode, fail
 
 
 class _Strict(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from webpush_iac.models import MODELS, Document
+from webpush_iac.manifest.models.kinds import MODELS, Document
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 COMBINED = "manifest.schema.json"

@@ -8,15 +8,13 @@ is declared; what is left is the size of the whole thing, measured the way the A
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from webpush_iac.apispec import MAX_MESSAGE_BYTES, WARN_NOTIFICATION_BYTES
-from webpush_iac.models import ScheduleModel
-from webpush_iac.sourcemap import SourceDoc
+from webpush_iac.errors import Problem
+from webpush_iac.manifest.models.kinds import ScheduleModel
+from webpush_iac.manifest.sourcemap import SourceDoc
 from webpush_iac.state import JSON
-
-if TYPE_CHECKING:
-    from webpush_iac.templating import Rendered
 
 
 def json_size(value: Any) -> int:
@@ -25,20 +23,25 @@ def json_size(value: Any) -> int:
     return len(text.encode())
 
 
-def check_body(sdoc: SourceDoc, schedule: ScheduleModel, body: JSON, out: Rendered) -> None:
-    """Size limits of the rendered body and the cid-on-a-repeating-schedule trap."""
+def check_body(
+    sdoc: SourceDoc, schedule: ScheduleModel, body: JSON
+) -> tuple[list[Problem], list[Problem]]:
+    """Size limits of the rendered body and the cid-on-a-repeating-schedule trap, as
+    ``(problems, warnings)``."""
     at = ("spec", "push")
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
     try:
         total = json_size(body)
         shown = json_size(body.get("notification", body.get("message")))
     except ValueError:
-        out.problems.append(
+        problems.append(
             sdoc.problem(at, "contains .nan or .inf, which JSON (and so the API) cannot carry")
         )
-        return
+        return problems, warnings
     what = "notification" if "notification" in body else "message"
     if total > MAX_MESSAGE_BYTES:
-        out.problems.append(
+        problems.append(
             sdoc.problem(
                 at,
                 f"rendered {what} with options is {total} bytes; "
@@ -46,7 +49,7 @@ def check_body(sdoc: SourceDoc, schedule: ScheduleModel, body: JSON, out: Render
             )
         )
     elif what == "notification" and shown > WARN_NOTIFICATION_BYTES:
-        out.warnings.append(
+        warnings.append(
             sdoc.problem(
                 at,
                 f"rendered notification is {shown} bytes; web push content past "
@@ -55,10 +58,11 @@ def check_body(sdoc: SourceDoc, schedule: ScheduleModel, body: JSON, out: Render
         )
     options = body.get("options") or {}
     if "cid" in options and schedule.spec.trigger.periodical is not None:
-        out.warnings.append(
+        warnings.append(
             sdoc.problem(
                 (*at, "options", "cid"),
                 "the API drops pushes that repeat a cid, so a repeating schedule with a fixed "
                 "cid delivers only once",
             )
         )
+    return problems, warnings

@@ -1,22 +1,18 @@
-"""Read manifests: find the files, parse YAML keeping file:line:col, validate into a DesiredState.
+"""YAML with positions: manifests parsed into plain data that remembers file:line:col.
 
 The only module that imports ruamel.yaml. YAML is composed into nodes (libyaml's C parser when
 ``ruamel.yaml.clibz`` is installed: ten thousand Device documents must load in about a second) and
 built into plain dicts and lists by :class:`_Builder`, which records the position of every key and
 list item, reports *every* duplicate key instead of stopping at the first, and keeps date-like
 scalars as the strings the user wrote (the API wants ``2027-01-15 09:00:00`` verbatim).
-Everything after parsing lives in ``documents`` (validation, cross-document checks, rendering).
 """
 
 from __future__ import annotations
 
 import io
-import logging
 import math
-import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +20,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from webpush_iac import baseline as _baseline
-from webpush_iac.documents import LoadResult, build_state
 from webpush_iac.errors import Problem
-from webpush_iac.sourcemap import KeyPath, SourceDoc, display_path
-from webpush_iac.state import DesiredState
+from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
 
 try:  # libyaml through ruamel.yaml.clibz (or the older ruamel.yaml.clib)
     from ruamel.yaml.cyaml import CSafeLoader as _CLoader
@@ -37,92 +30,14 @@ try:  # libyaml through ruamel.yaml.clibz (or the older ruamel.yaml.clib)
 except ImportError:  # pragma: no cover - depends on the installed wheels
     C_LOADER = None
 
-__all__ = [
-    "LoadResult",
-    "baseline_registration_ids",
-    "display_path",
-    "dump_yaml",
-    "group_paths",
-    "load",
-    "load_report",
-    "parse_documents",
-]
-
-log = logging.getLogger(__name__)
-
-PROJECT_FILES = ("webpush-iac.yaml", "webpush-iac.yml")
-SUFFIXES = (".yaml", ".yml")
-SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
 MAX_DEPTH = 64  # nesting; deeper is an attack or a mistake, and would exhaust the stack
 MAX_NODES = 1_000_000  # values per document (a Tag may list 100,000 members)
 MAX_ALIASED = 20_000  # values reached through aliases: stops "billion laughs" expansion
-_MANIFEST_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 _Y = "tag:yaml.org,2002:"
 _STR, _TIMESTAMP, _NULL, _BOOL, _INT, _FLOAT, _MERGE = (
     _Y + name for name in ("str", "timestamp", "null", "bool", "int", "float", "merge")
 )
 SYNTAX = "YAML syntax error"
-
-
-def load(
-    paths: Sequence[str | Path],
-    *,
-    extra_known_devices: Iterable[str] = (),
-    now: datetime | None = None,
-) -> DesiredState:
-    """Validate the manifests under ``paths`` and return what they declare, rendered.
-
-    Raises :class:`ManifestError` with every problem of every file. ``extra_known_devices`` are
-    registration ids (from a ``--baseline``) that become known devices with no desired tags.
-    """
-    return load_report(paths, extra_known_devices=extra_known_devices, now=now).state
-
-
-def load_report(
-    paths: Sequence[str | Path],
-    *,
-    extra_known_devices: Iterable[str] = (),
-    now: datetime | None = None,
-) -> LoadResult:
-    """:func:`load`, plus document counts and warnings (for ``validate``)."""
-    docs, problems, complete = read_documents(paths)
-    return build_state(
-        docs,
-        problems,
-        complete=complete,
-        extra_known_devices=extra_known_devices,
-        now=now,
-        origin=display_path(paths[0]) if paths else ".",
-    )
-
-
-def baseline_registration_ids(paths: Sequence[str | Path], git_ref: str) -> set[str]:
-    """Registration ids named by Device/Tag documents of the manifests at ``git_ref``."""
-    return _baseline.registration_ids(paths, git_ref, parse=_parse_quietly)
-
-
-def group_paths(paths: Sequence[str | Path]) -> list[list[str]]:
-    """Split ``validate`` arguments into manifest sets when they name several projects.
-
-    ``validate examples/*`` must check two example projects without calling them one project
-    with two Project documents: when two or more arguments are directories holding their own
-    Project file, each is a set, and the other arguments form one more set (dropped when it holds
-    no manifest file, like a folder of CI templates). Otherwise all arguments are one set, as
-    ``plan`` reads them.
-    """
-    roots: list[list[str]] = []
-    rest: list[str] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir() and any((path / name).is_file() for name in PROJECT_FILES):
-            roots.append([str(raw)])
-        else:
-            rest.append(str(raw))
-    if len(roots) < 2:
-        return [[str(p) for p in paths]]
-    if all(Path(p).is_dir() and not _manifest_files(Path(p))[0] for p in rest):
-        rest = []
-    return [*roots, rest] if rest else roots
 
 
 def dump_yaml(data: Any) -> str:
@@ -150,77 +65,6 @@ _AMBIGUOUS = re.compile(
 def _represent_str(representer: Any, value: str) -> Any:
     style = '"' if _AMBIGUOUS.match(value) else None
     return representer.represent_scalar(_Y + "str", value, style=style)
-
-
-# --- files ---------------------------------------------------------------------------------------
-
-
-def read_documents(paths: Sequence[str | Path]) -> tuple[list[SourceDoc], list[Problem], bool]:
-    """Every document of every manifest file; ``complete`` is False when a file could not parse."""
-    files: list[Path] = []
-    problems: list[Problem] = []
-    for raw in paths or ["."]:
-        path = Path(raw)
-        if path.is_file():
-            files.append(path)
-        elif path.is_dir():
-            found, skipped = _manifest_files(path)
-            for name in skipped:
-                log.debug("skipping %s: no apiVersion or kind keys", name)
-            if not found:
-                problems.append(Problem(display_path(path), 0, 0, "", "no manifest files found"))
-            files.extend(found)
-        else:
-            problems.append(Problem(display_path(path), 0, 0, "", "no such file or directory"))
-    docs: list[SourceDoc] = []
-    complete = not problems  # a missing path may well have held the Project
-    seen: set[Path] = set()
-    for path in files:
-        key = path.resolve()
-        if key in seen:
-            continue
-        seen.add(key)
-        text, error = _read_text(path)
-        if text is None:
-            problems.append(Problem(display_path(path), 0, 0, "", error))
-            complete = False
-            continue
-        file_docs, file_problems = parse_documents(text, display_path(path), path)
-        docs.extend(file_docs)
-        problems.extend(file_problems)
-        complete = complete and not any(p.message.startswith(SYNTAX) for p in file_problems)
-    return docs, problems, complete
-
-
-def _manifest_files(root: Path) -> tuple[list[Path], list[str]]:
-    """YAML files under ``root`` that look like manifests, skipping hidden and vendored dirs.
-
-    A file without any top-level ``apiVersion:``/``kind:`` line (a CI workflow, a compose file)
-    is not a manifest; a manifest that merely lacks apiVersion still has ``kind`` and is kept.
-    """
-    found: list[Path] = []
-    skipped: list[str] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
-        for name in sorted(names):
-            if name.startswith(".") or not name.endswith(SUFFIXES):
-                continue
-            path = Path(folder) / name
-            text, _ = _read_text(path)
-            if text is not None and not _MANIFEST_HINT.search(text):
-                skipped.append(str(path))
-            else:
-                found.append(path)
-    return found, skipped
-
-
-def _read_text(path: Path) -> tuple[str | None, str]:
-    try:
-        return path.read_bytes().decode("utf-8-sig"), ""
-    except UnicodeDecodeError:
-        return None, "is not UTF-8 text"
-    except OSError as exc:
-        return None, f"cannot be read: {exc.strerror or exc}"
 
 
 # --- YAML ----------------------------------------------------------------------------------------
@@ -265,7 +109,7 @@ def _position(exc: YAMLError, text: str) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
-def _parse_quietly(text: str, file: str) -> list[Any]:
+def parse_quietly(text: str, file: str) -> list[Any]:
     """Best effort for old manifests (baseline): the data of whatever documents parse."""
     docs, _ = parse_documents(text, file)
     return [doc.data for doc in docs]
@@ -398,3 +242,6 @@ def _to_float(text: str) -> float:
     if clean in (".nan", "nan"):
         return math.nan
     return float(clean)
+
+
+__all__ = ["C_LOADER", "SYNTAX", "dump_yaml", "parse_documents", "parse_quietly"]

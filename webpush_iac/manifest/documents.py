@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
-from webpush_iac.devices import build_devices
 from webpush_iac.errors import ManifestError, Problem
-from webpush_iac.models import (
+from webpush_iac.manifest.membership import build_devices
+from webpush_iac.manifest.models.kinds import (
     CONTEXT_KEY,
     KINDS,
     MODELS,
@@ -30,9 +30,9 @@ from webpush_iac.models import (
     TemplateModel,
     ValidationContext,
 )
-from webpush_iac.sourcemap import SourceDoc, validation_problems
+from webpush_iac.manifest.sourcemap import SourceDoc, validation_problems
+from webpush_iac.manifest.templating import Renderer
 from webpush_iac.state import DesiredSchedule, DesiredState, ProjectSettings
-from webpush_iac.templating import Renderer
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES
-from webpush_iac.fields import (
+from webpush_iac.manifest.models.fields import (
     API_NAME_PATTERN,
     AliasName,
     AliasOrEmpty,
@@ -34,8 +34,8 @@ from webpush_iac.fields import (
     TimeZoneName,
     fail,
 )
-from webpush_iac.models_push import Languages, Message, Notification, PushOptions, Variable
-from webpush_iac.models_trigger import (
+from webpush_iac.manifest.models.push import Languages, Message, Notification, PushOptions, Variable
+from webpush_iac.manifest.models.trigger import (
     CONTEXT_KEY,
     IntelligentTrigger,
     PeriodicalTrigger,
@@ -45,7 +45,6 @@ from webpush_iac.models_trigger import (
     ValidationContext,
     validation_context,
 )
-from webpush_iac.times import fire_instant
 
 __all__ = [
     "CONTEXT_KEY",
@@ -62,7 +61,6 @@ __all__ = [
     "TemplateModel",
     "Trigger",
     "ValidationContext",
-    "fire_instant",
 ]
 
 KINDS = ("Project", "Template", "Schedule", "Device", "Tag")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from webpush_iac.apispec import MAX_FREQUENCY, MONTH_DAYS, WEEKDAYS
-from webpush_iac.fields import ClockStr, DateTimeStr, fail
+from webpush_iac.manifest.models.fields import ClockStr, DateTimeStr, fail
 from webpush_iac.times import add_years, fire_instant, parse_datetime
 
 CONTEXT_KEY = "webpush_iac"

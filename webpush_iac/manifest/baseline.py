@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from webpush_iac.errors import ConfigError
-from webpush_iac.fields import REGISTRATION_ID_PATTERN
+from webpush_iac.manifest.membership import id_lines
+from webpush_iac.manifest.models.fields import REGISTRATION_ID_PATTERN
 
 Parse = Callable[[str, str], list[Any]]
 _RID = re.compile(REGISTRATION_ID_PATTERN)
@@ -46,10 +47,7 @@ def registration_ids(paths: Sequence[str | Path], git_ref: str, *, parse: Parse)
             for data in parse(text, name):
                 found.update(_ids(data, name, member_files))
         for text in _cat(root, git_ref, member_files).values():
-            for line in text.splitlines():
-                rid = line.split("#", 1)[0].strip()
-                if _RID.match(rid):
-                    found.add(rid)
+            found.update(rid for _, _, rid in id_lines(text) if _RID.match(rid))
     return found
 
 

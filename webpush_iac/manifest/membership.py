@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from webpush_iac.apispec import MAX_TAGS_PER_DEVICE
 from webpush_iac.errors import Problem
-from webpush_iac.fields import PATTERN_MESSAGES, REGISTRATION_ID_PATTERN
-from webpush_iac.models import DeviceModel, TagModel
-from webpush_iac.sourcemap import SourceDoc, display_path
+from webpush_iac.manifest.models.fields import PATTERN_MESSAGES, REGISTRATION_ID_PATTERN
+from webpush_iac.manifest.models.kinds import DeviceModel, TagModel
+from webpush_iac.manifest.sourcemap import SourceDoc, display_path
 from webpush_iac.state import DesiredDevice, SourceRef, TagPolicy
 
 _RID = re.compile(REGISTRATION_ID_PATTERN)
@@ -129,17 +129,23 @@ def _read_members(acc: _Devices, doc: SourceDoc, relative: str) -> list[tuple[st
         return []
     shown = display_path(path)
     out = []
-    for number, raw in enumerate(text.splitlines(), start=1):
-        content = raw.split("#", 1)[0]
-        rid = content.strip()
-        if not rid:
-            continue
-        where = _Where(None, (), shown, number, len(content) - len(content.lstrip()) + 1)
+    for number, col, rid in id_lines(text):
+        where = _Where(None, (), shown, number, col)
         if _RID.match(rid) is None:
             acc.problems.append(where.problem(PATTERN_MESSAGES[REGISTRATION_ID_PATTERN]))
             continue
         out.append((rid, where))
     return out
+
+
+def id_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(line, column, id)`` of every id in a one-id-per-line text (members files, baseline
+    members files, export's id list): blank lines and ``#`` comments are skipped."""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        content = raw.split("#", 1)[0]
+        value = content.strip()
+        if value:
+            yield number, len(content) - len(content.lstrip()) + 1, value
 
 
 def _add_device(acc: _Devices, doc: SourceDoc, device: DeviceModel) -> None:

@@ -20,10 +20,10 @@ from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError,
 from jinja2.sandbox import SandboxedEnvironment
 
 from webpush_iac.errors import Problem
-from webpush_iac.models import ScheduleModel, TemplateModel
-from webpush_iac.models_push import Message, Notification
-from webpush_iac.payload import check_body
-from webpush_iac.sourcemap import KeyPath, SourceDoc
+from webpush_iac.manifest.bodychecks import check_body
+from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
+from webpush_iac.manifest.models.push import Message, Notification
+from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
 from webpush_iac.state import JSON, ProjectSettings
 
 MARKERS = ("{{", "{%", "{#")
@@ -180,7 +180,9 @@ class Renderer:
             result["request_id"] = push.request_id
         if push.custom_args is not None:
             result["custom_args"] = push.custom_args
-        check_body(sdoc, schedule, body, out)
+        problems, warnings = check_body(sdoc, schedule, body)
+        out.problems.extend(problems)
+        out.warnings.extend(warnings)
         if not out.problems:
             out.push = result
         return out
