@@ -17,7 +17,7 @@ from plan_builders import (
     single,
 )
 
-from webpush_iac.audit import build_audit
+from webpush_iac.plan import build_audit
 from webpush_iac.render import render_audit
 
 

@@ -17,8 +17,7 @@ from plan_builders import (
     single,
 )
 
-from webpush_iac.diff import diff
-from webpush_iac.plan import CREATED_ID, Change, Plan
+from webpush_iac.plan import CREATED_ID, Change, Plan, diff
 
 
 def only(plan: Plan, address: str) -> Change:

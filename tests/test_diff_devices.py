@@ -5,8 +5,7 @@ from __future__ import annotations
 from plan_builders import NOW, desired_state, device, live_device, live_state
 
 from webpush_iac.apispec import segment as path_segment
-from webpush_iac.diff import diff
-from webpush_iac.plan import Change, Plan, fingerprint_device
+from webpush_iac.plan import Change, Plan, diff, fingerprint_device
 
 RID_A = "1a0018970a5c6c1"
 RID_B = "1a0018970a5c7d2"

@@ -16,8 +16,9 @@ from plan_builders import (
     single,
 )
 
-from webpush_iac.diff import diff, field_changes
-from webpush_iac.normalize import normalize_live, normalize_trigger, prune_empty
+from webpush_iac.plan import diff
+from webpush_iac.plan.field_paths import field_changes
+from webpush_iac.plan.normalize import normalize_live, normalize_trigger, prune_empty
 from webpush_iac.state import LiveSchedule
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plan_builders import NOW, desired_state, device, live_device, live_schedule, live_state
 
-from webpush_iac.diff import diff
+from webpush_iac.plan import diff
 from webpush_iac.state import DesiredSchedule, DesiredState, LiveState
 
 WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]

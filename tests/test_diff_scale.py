@@ -20,7 +20,7 @@ from plan_builders import (
     single,
 )
 
-from webpush_iac.diff import diff
+from webpush_iac.plan import diff
 from webpush_iac.state import DesiredState, LiveState
 
 

@@ -26,8 +26,7 @@ from plan_builders import (
     single,
 )
 
-from webpush_iac.diff import diff
-from webpush_iac.plan import ApiRequest, Change, Plan
+from webpush_iac.plan import ApiRequest, Change, Plan, diff, plan_from_data, plan_to_data
 from webpush_iac.render import render_plan, render_result
 from webpush_iac.render_markdown import MAX_CHARS
 from webpush_iac.result import ApplyResult, RequestOutcome
@@ -117,7 +116,7 @@ def representative_plan() -> Plan:
 
 
 def _order(change: Change) -> tuple[int, str]:
-    from webpush_iac.plan import _order_key
+    from webpush_iac.plan.model import _order_key
 
     return _order_key(change)
 
@@ -146,8 +145,8 @@ def test_verbose_text_lists_unchanged_schedules() -> None:
 
 def test_json_output_is_the_saved_plan_format() -> None:
     plan = representative_plan()
-    assert json.loads(render_plan(plan, "json")) == json.loads(json.dumps(plan.to_data()))
-    assert Plan.from_data(json.loads(render_plan(plan, "json"))) == plan
+    assert json.loads(render_plan(plan, "json")) == json.loads(json.dumps(plan_to_data(plan)))
+    assert plan_from_data(json.loads(render_plan(plan, "json"))) == plan
 
 
 def test_ansi_colour_only_when_asked() -> None:

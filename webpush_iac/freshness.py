@@ -16,6 +16,17 @@ from webpush_iac.concurrency import run_all
 from webpush_iac.errors import NotFoundError, StalePlanError
 from webpush_iac.live import device_from_api
 from webpush_iac.plan import Plan, fingerprint_device, fingerprint_schedule
+from webpush_iac.times import format_time
+
+
+def check_fresh(plan: Plan, now: datetime) -> None:
+    """A plan is only good until ``not_after``: after that a single schedule may have fired, or
+    a day of drift may have piled up, and its requests would no longer mean what was reviewed."""
+    if plan.not_after is not None and now > plan.not_after:
+        raise StalePlanError(
+            f"saved plan expired at {format_time(plan.not_after)} (now {format_time(now)}); "
+            "re-run plan (nothing was sent)"
+        )
 
 
 async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: datetime) -> None:
@@ -26,7 +37,7 @@ async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: 
     applying would make a duplicate). ``not_after`` is checked again against the server's clock once
     we have it, because the server is what fires schedules.
     """
-    plan.check_fresh(now)
+    check_fresh(plan, now)
     if plan.target and plan.target != target:
         raise StalePlanError(
             f"saved plan was made for {plan.target}, not {target}; re-run plan (nothing was sent)"
@@ -59,7 +70,7 @@ async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: 
                 moved.add(creator.address)
     server_now = getattr(client, "server_time", None)
     if isinstance(server_now, datetime):
-        plan.check_fresh(server_now)
+        check_fresh(plan, server_now)
     if moved:
         listing = ", ".join(sorted(moved))
         raise StalePlanError(
@@ -82,4 +93,4 @@ async def _current_fingerprint(client: Requester, key: str) -> str | None:
     return None  # a fingerprint kind this version does not know: treat as moved
 
 
-__all__ = ["verify_saved_plan"]
+__all__ = ["check_fresh", "verify_saved_plan"]

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from webpush_iac.concurrency import run_all
 from webpush_iac.errors import ApiError, AuthError, NotFoundError, RateLimitedError, ServerError
-from webpush_iac.normalize import normalize_push, normalize_trigger
+from webpush_iac.plan.normalize import normalize_push, normalize_trigger
 from webpush_iac.progress import STAGE_DEVICES, ProgressCounter
 from webpush_iac.state import JSON, DesiredState, LiveDevice, LiveSchedule, LiveState
 

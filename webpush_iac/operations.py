@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from webpush_iac.apply import apply_plan
-from webpush_iac.audit import AuditReport, build_audit
 from webpush_iac.client import EngageLabClient
 from webpush_iac.connection import (
     EMULATOR_DB,
@@ -32,18 +31,25 @@ from webpush_iac.connection import (
     register_emulator_devices,
     settings_from_plan,
 )
-from webpush_iac.diff import diff
 from webpush_iac.errors import (
     ConfigError,
     SafetyError,
     StalePlanError,
     WebpushIacError,
 )
-from webpush_iac.freshness import verify_saved_plan
+from webpush_iac.freshness import check_fresh, verify_saved_plan
 from webpush_iac.journal import DEFAULT_JOURNAL_DIR, Journal
 from webpush_iac.live import read_live
 from webpush_iac.manifest import baseline_registration_ids, load
-from webpush_iac.plan import Plan, check_safety
+from webpush_iac.plan import (
+    AuditReport,
+    Plan,
+    build_audit,
+    check_safety,
+    diff,
+    plan_from_data,
+    plan_to_data,
+)
 from webpush_iac.result import ApplyResult
 from webpush_iac.state import DesiredState
 
@@ -130,7 +136,7 @@ def write_plan_file(plan: Plan, path: str | Path) -> Path:
     out = Path(path)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(plan.to_data(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    out.write_text(json.dumps(plan_to_data(plan), indent=2, ensure_ascii=False) + "\n", "utf-8")
     return out
 
 
@@ -143,7 +149,7 @@ def read_plan_file(path: str | Path) -> Plan:
         raise StalePlanError(
             f"plan file {path} is not a saved plan ({exc}); nothing was sent"
         ) from None
-    return Plan.from_data(data)
+    return plan_from_data(data)
 
 
 # -- apply -------------------------------------------------------------------------------------
@@ -211,7 +217,7 @@ async def _apply_saved(
 ) -> ApplyRun:
     plan = read_plan_file(plan_file)
     plan.raise_for_errors()
-    plan.check_fresh(datetime.now(UTC))
+    check_fresh(plan, datetime.now(UTC))
     settings = settings_from_plan(plan)
     saved_target = plan.target
     if not target.explicit:

@@ -13,9 +13,8 @@ import json
 from typing import Any, Final
 
 from webpush_iac.apispec import safe_target
-from webpush_iac.audit import AuditReport
 from webpush_iac.errors import ConfigError
-from webpush_iac.plan import Change, Plan
+from webpush_iac.plan import AuditReport, Change, Plan, plan_to_data
 from webpush_iac.render_common import (
     NOTE_ACTIONS,
     SIGNS,
@@ -64,7 +63,7 @@ def render_plan(
 ) -> str:
     """``verbose`` also lists unchanged (noop) schedules."""
     if fmt == "json":
-        return render_json(plan.to_data())
+        return render_json(plan_to_data(plan))
     if fmt == "markdown":
         return markdown_plan(plan, show_identifiers=show_identifiers, verbose=verbose)
     _check_format(fmt)

@@ -34,7 +34,7 @@ from webpush_iac.result import ApplyResult, RequestOutcome
 from webpush_iac.times import format_time
 
 if TYPE_CHECKING:
-    from webpush_iac.audit import AuditReport
+    from webpush_iac.plan.audit import AuditReport
 
 MAX_CHARS: Final = 60_000
 _LIST_CAP: Final = 20  # addresses listed in one warning before "and N more"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from webpush_iac.apispec import SCHEDULE_QUOTA
-from webpush_iac.diff import diff
-from webpush_iac.plan import Change, Plan, PlanProblem
+from webpush_iac.plan.diff import diff
+from webpush_iac.plan.model import Change, Plan, PlanProblem
 from webpush_iac.state import JSON, DesiredState, LiveState
 from webpush_iac.times import format_time
 

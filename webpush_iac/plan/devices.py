@@ -15,13 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from webpush_iac.apispec import MAX_TAGS_PER_DEVICE, TAG_CHUNK, device_path, tag_path
-from webpush_iac.plan import (
-    ApiRequest,
-    Change,
-    FieldChange,
-    PlanProblem,
-    fingerprint_device,
-)
+from webpush_iac.plan.fingerprint import fingerprint_device
+from webpush_iac.plan.model import ApiRequest, Change, FieldChange, PlanProblem
 from webpush_iac.state import DesiredDevice, DesiredState, LiveDevice, LiveState
 
 

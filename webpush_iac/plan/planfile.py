@@ -8,19 +8,12 @@ pure: the caller reads and writes the file and passes the clock in.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Final
 
 from webpush_iac.apispec import safe_target
 from webpush_iac.errors import StalePlanError
-from webpush_iac.plan import (
-    ApiRequest,
-    Change,
-    FieldChange,
-    Plan,
-    PlanProblem,
-    sha256_hex,
-)
+from webpush_iac.plan.fingerprint import sha256_hex
+from webpush_iac.plan.model import ApiRequest, Change, FieldChange, Plan, PlanProblem
 from webpush_iac.state import JSON
 from webpush_iac.times import format_time, parse_time
 
@@ -88,16 +81,6 @@ def plan_from_data(data: Any) -> Plan:
         ) from None
 
 
-def check_fresh(plan: Plan, now: datetime) -> None:
-    """A plan is only good until ``not_after``: after that a single schedule may have fired, or
-    a day of drift may have piled up, and its requests would no longer mean what was reviewed."""
-    if plan.not_after is not None and now > plan.not_after:
-        raise StalePlanError(
-            f"saved plan expired at {format_time(plan.not_after)} (now {format_time(now)}); "
-            "re-run plan (nothing was sent)"
-        )
-
-
 def _change_from_data(data: Any) -> Change:
     return Change(
         address=str(data["address"]),
@@ -128,7 +111,6 @@ def _change_from_data(data: Any) -> Change:
 
 __all__ = [
     "FORMAT_VERSION",
-    "check_fresh",
     "plan_from_data",
     "plan_to_data",
 ]

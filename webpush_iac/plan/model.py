@@ -1,7 +1,7 @@
 """What a plan is made of: changes, the API requests that realise them, and the checks on them.
 
-A :class:`Plan` is plain data so that the three things that consume it — the renderers, the saved-plan
-file and ``apply`` — cannot disagree about what will happen: every request apply will send is already
+A :class:`Plan` is plain data so that the three things that consume it (the renderers, the saved-plan
+file and ``apply``) cannot disagree about what will happen: every request apply will send is already
 spelled out here (method, path, body), in order. ``diff`` builds plans; nothing here reads the API or
 the clock.
 
@@ -13,16 +13,14 @@ membership requests that actually carry the device tag changes (one device per r
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from webpush_iac.apispec import SCHEDULE_QUOTA, touched_registration_ids
-from webpush_iac.errors import PlanError, SafetyError
-from webpush_iac.state import JSON, LiveDevice, ProjectSettings
+from webpush_iac.apispec import touched_registration_ids
+from webpush_iac.errors import PlanError
+from webpush_iac.state import JSON
 
 PLAN_TTL: Final = timedelta(hours=24)
 
@@ -184,8 +182,6 @@ class Plan:
         if self.not_after is None:
             self.not_after = self.created_at + PLAN_TTL
 
-    # -- questions about the plan ------------------------------------------------------------------
-
     @property
     def has_mutations(self) -> bool:
         """True exactly when apply would send a request (``--detailed-exitcode`` exits 2)."""
@@ -244,109 +240,16 @@ class Plan:
             n = len(self.errors)
             raise PlanError(f"the plan has {n} error{'s' if n != 1 else ''}:\n{lines}")
 
-    # -- saved plan ----------------------------------------------------------------------------------
-
-    def to_data(self) -> JSON:
-        """The saved-plan JSON (``format_version: 1``) with its checksum; see ``planfile``."""
-        from webpush_iac.planfile import plan_to_data  # planfile builds on this module's types
-
-        return plan_to_data(self)
-
-    @classmethod
-    def from_data(cls, data: Any) -> Plan:
-        """Rebuild a saved plan; raises ``StalePlanError`` on a bad version or checksum."""
-        from webpush_iac.planfile import plan_from_data
-
-        return plan_from_data(data)
-
-    def check_fresh(self, now: datetime) -> None:
-        """Raise ``StalePlanError`` once ``now`` is past ``not_after``: apply must re-plan."""
-        from webpush_iac.planfile import check_fresh
-
-        check_fresh(self, now)
-
-
-# -- fingerprints ------------------------------------------------------------------------------------
-
-
-def canonical_json(value: Any) -> str:
-    """One spelling per value: sorted keys, no whitespace, UTF-8 kept (checksums, fingerprints)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def sha256_hex(value: Any) -> str:
-    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
-def fingerprint_schedule(raw: JSON) -> str:
-    """Hash of a schedule exactly as the API returned it (key order does not matter)."""
-    return sha256_hex(raw)
-
-
-def fingerprint_device(device: LiveDevice) -> str:
-    """Hash of a device's tags (as a set) and alias."""
-    return sha256_hex(
-        {
-            "registration_id": device.registration_id,
-            "tags": sorted(device.tags),
-            "alias": device.alias,
-        }
-    )
-
-
-# -- safety ------------------------------------------------------------------------------------------
-
-MIN_OWNED_FOR_DELETE_THRESHOLD: Final = 10
-
-
-def check_safety(
-    plan: Plan,
-    settings: ProjectSettings,
-    allow_large: bool = False,
-    *,
-    owned_live_count: int | None = None,
-) -> None:
-    """Refuse plans that delete or touch more than the project's thresholds allow (design §5).
-
-    Deletes count every schedule DELETE (plain deletes, replaces, a conflict's extra copies). As in
-    octoDNS the percentage only applies once at least 10 owned schedules exist live: deleting 2 of
-    3 is 67% but rarely a disaster. ``owned_live_count`` defaults to what the plan recorded.
-    """
-    if allow_large:
-        return
-    owned = plan.owned_live_count if owned_live_count is None else owned_live_count
-    reasons: list[str] = []
-    deletes = plan.schedule_deletes()
-    if owned >= MIN_OWNED_FOR_DELETE_THRESHOLD and deletes:
-        percent = deletes * 100.0 / owned
-        if percent > settings.max_delete_percent:
-            reasons.append(
-                f"the plan deletes {deletes} of {owned} owned live schedules ({percent:.0f}%), "
-                f"above safety.max_delete_percent {settings.max_delete_percent:g}%"
-            )
-    devices = len(plan.touched_devices())
-    if devices > settings.max_device_changes:
-        reasons.append(
-            f"the plan changes {devices} devices, "
-            f"above safety.max_device_changes {settings.max_device_changes}"
-        )
-    if reasons:
-        raise SafetyError("; ".join(reasons) + "; re-run with --allow-large-changes to proceed")
-
 
 __all__ = [
     "ACTIONS",
     "CREATED_ID",
     "MUTATING_ACTIONS",
+    "PLAN_TTL",
     "REQUEST_KINDS",
-    "SCHEDULE_QUOTA",
     "ApiRequest",
     "Change",
     "FieldChange",
     "Plan",
     "PlanProblem",
-    "canonical_json",
-    "check_safety",
-    "fingerprint_device",
-    "fingerprint_schedule",
 ]

@@ -1,115 +1,31 @@
-"""Compare desired and live state and produce a :class:`~webpush_iac.plan.Plan` (pure).
+"""Schedules: pair desired and live by live name, and decide create, update, replace or delete.
 
-Like pip-tools' ``sync.diff``, this only decides; ``apply`` acts. Schedules are paired by their live
-name (prefix + ``metadata.name``); both sides are normalised (``normalize``) and compared with ``==``
-first, and deepdiff — the only importer of it in the package — is asked for field paths only for the
-pairs that differ, because it is far too slow to run on thousands of equal pairs.
-
-Clock rules: ``now`` is passed in (callers use the API's clock when they have it). A one-shot schedule
-whose fire time has passed is ``fired`` and never re-created — the API drops fired tasks from its list,
-so re-creating "missing" ones would re-send the push on every apply. A periodical whose end has passed
-is ``expired``. Both are left alone even when a live copy still differs (the API refuses to update an
-expired task).
+Both sides are normalised (``normalize``) and compared with ``==`` first; field paths are only
+computed (``field_paths``) for the pairs that differ. Clock rules: a one-shot schedule whose fire
+time has passed is ``fired`` and never re-created (the API drops fired tasks from its list, so
+re-creating "missing" ones would re-send the push on every apply); a periodical whose end has
+passed is ``expired``.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from deepdiff import DeepDiff
-
-from webpush_iac.apispec import SCHEDULE_QUOTA, SCHEDULES, safe_target, schedule_path
-from webpush_iac.diff_devices import diff_devices
-from webpush_iac.normalize import (
-    lifecycle,
-    normalize_desired,
-    normalize_live,
-    notification_preview,
-)
-from webpush_iac.plan import (
-    CREATED_ID,
-    PLAN_TTL,
-    ApiRequest,
-    Change,
-    FieldChange,
-    Plan,
-    PlanProblem,
-    fingerprint_schedule,
-)
+from webpush_iac.apispec import SCHEDULES, schedule_path
+from webpush_iac.plan.field_paths import field_changes
+from webpush_iac.plan.fingerprint import schedule_fingerprint
+from webpush_iac.plan.lifecycle import lifecycle
+from webpush_iac.plan.model import CREATED_ID, ApiRequest, Change
+from webpush_iac.plan.normalize import normalize_desired, normalize_live
+from webpush_iac.plan.preview import notification_preview
 from webpush_iac.state import JSON, DesiredSchedule, DesiredState, LiveSchedule, LiveState
-from webpush_iac.times import fire_time, project_zone
+from webpush_iac.times import fire_time
 
 
-def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str = "") -> Plan:
-    """Everything that differs, as an ordered plan with its requests, errors and deadline.
-
-    ``now`` must be timezone-aware (a naive value is taken as UTC). ``target`` is the API base URL
-    shown in the plan; any credentials or query in it are dropped.
-    """
-    now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
-    zone = project_zone(desired.project.timezone)
-    schedule_changes, owned_count, deadlines = _diff_schedules(desired, live, zone, now)
-    device_changes, problems = diff_devices(desired, live)
-    problems.extend(_moved_into_the_past(schedule_changes, live, zone, now))
-    not_after = min([now + PLAN_TTL, *deadlines])
-    plan = Plan(
-        project=desired.project.name,
-        created_at=now,
-        changes=[*device_changes, *schedule_changes],
-        errors=problems,
-        target=safe_target(target),
-        not_after=max(not_after, now),
-        owned_live_count=owned_count,
-        live_schedule_count=len(live.schedules),
-    )
-    after = plan.schedules_after_apply()
-    if after > SCHEDULE_QUOTA:
-        summary = plan.summary()
-        plan.errors.append(
-            PlanProblem(
-                "schedules",
-                f"{after} valid schedules after apply (live {plan.live_schedule_count} "
-                f"- {summary['delete']} deleted + {summary['create']} created), above the API "
-                f"limit of {SCHEDULE_QUOTA} per AppKey",
-            )
-        )
-        plan.errors.sort()
-    return plan
-
-
-def _moved_into_the_past(
-    changes: list[Change], live: LiveState, zone: ZoneInfo, now: datetime
-) -> list[PlanProblem]:
-    """A live task still to come whose desired time has already passed would send at its OLD time.
-
-    That is almost always an edit mistake (a past date typed into a pending schedule); calling it
-    ``fired`` would let the stale copy go out, so the plan refuses until the manifest says a future
-    time or the schedule is removed.
-    """
-    by_id = {s.schedule_id: s for s in live.schedules}
-    problems = []
-    for change in changes:
-        have = by_id.get(change.schedule_id or "")
-        if change.action not in ("fired", "expired") or have is None or not change.fields:
-            continue
-        if lifecycle(have.trigger, zone, now) is None:
-            problems.append(
-                PlanProblem(
-                    change.address,
-                    f"the manifest's time has passed but the live task {have.schedule_id} is still "
-                    "scheduled with other settings and would send as it is; set a future time, "
-                    "or delete the schedule from the manifests (with prune on) to cancel it",
-                )
-            )
-    return problems
-
-
-def _diff_schedules(
+def diff_schedules(
     desired: DesiredState, live: LiveState, zone: ZoneInfo, now: datetime
 ) -> tuple[list[Change], int, list[datetime]]:
     prefix = desired.project.prefix
@@ -299,62 +215,4 @@ def _passed_reason(want: DesiredSchedule, passed: str) -> str:
     return f"{want.trigger_kind} fire time {when} has passed; never re-created"
 
 
-def schedule_fingerprint(have: LiveSchedule) -> str:
-    """Fingerprint of what the API returned; fixtures without ``raw`` hash the parsed fields."""
-    raw = have.raw or {
-        "schedule_id": have.schedule_id,
-        "name": have.name,
-        "enabled": have.enabled,
-        "trigger": have.trigger,
-        "push": have.push,
-    }
-    return fingerprint_schedule(raw)
-
-
-def field_changes(before: Any, after: Any) -> tuple[FieldChange, ...]:
-    """Dotted paths of what differs (``trigger.periodical.time``); a list is reported whole."""
-    paths: set[tuple[str, ...]] = set()
-    _collect(before, after, (), paths)
-    kept = sorted(p for p in paths if not any(p[: len(q)] == q and p != q for q in paths))
-    return tuple(FieldChange(".".join(p), _lookup(before, p), _lookup(after, p)) for p in kept)
-
-
-def _collect(before: Any, after: Any, prefix: tuple[str, ...], paths: set[tuple[str, ...]]) -> None:
-    """Walk the top levels ourselves (cheap ``==`` per key) and hand deepdiff only the small
-    sub-dicts that differ: one DeepDiff over a whole schedule costs about a millisecond."""
-    if before == after:
-        return
-    if not (isinstance(before, dict) and isinstance(after, dict)):
-        paths.add(prefix)
-        return
-    if len(prefix) >= _NARROW_DEPTH:
-        tree = DeepDiff(before, after, view="tree", ignore_numeric_type_changes=True)
-        for levels in tree.values():
-            for level in levels:
-                paths.add(prefix + _collapse(level.path(output_format="list")))
-        return
-    for key in sorted(before.keys() | after.keys(), key=str):
-        _collect(before.get(key), after.get(key), (*prefix, str(key)), paths)
-
-
-_NARROW_DEPTH = 3  # e.g. push.body.notification: below this deepdiff takes over
-
-
-def _collapse(path: Iterable[Any]) -> tuple[str, ...]:
-    out: list[str] = []
-    for part in path:
-        if not isinstance(part, str):
-            break  # a list index: report the list as a whole
-        out.append(part)
-    return tuple(out)
-
-
-def _lookup(value: Any, path: tuple[str, ...]) -> Any:
-    for part in path:
-        if not isinstance(value, dict) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-__all__ = ["create_requests", "diff", "field_changes", "schedule_fingerprint"]
+__all__ = ["create_requests", "diff_schedules"]

@@ -1,4 +1,4 @@
-"""One comparable shape for desired and live schedules, and the clock rules for fired/expired.
+"""One comparable shape for desired and live schedules.
 
 The API accepts several spellings of one schedule (``time_unit`` in any case, weekday points in any
 order and case, ``zone_type`` omitted or 1) and adds fields of its own when it echoes a schedule back.
@@ -21,13 +21,10 @@ sides; audience lists in ``to`` are sets, so they are sorted and de-duplicated.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from webpush_iac.apispec import DEFAULT_TIME_TO_LIVE, WEEKDAYS
 from webpush_iac.state import JSON, DesiredSchedule, LiveSchedule
-from webpush_iac.times import end_time, fire_time
 
 # None marks a free-form subtree compared whole; a dict lists the keys known at that level.
 _WEB_NOTIFICATION: Final[dict[str, Any]] = dict.fromkeys(
@@ -77,9 +74,6 @@ SERVER_DEFAULTS: Final[dict[tuple[str, ...], Any]] = {
     ("from",): _ANY,
     ("body", "options", "time_to_live"): DEFAULT_TIME_TO_LIVE,
 }
-
-
-# -- schedules ----------------------------------------------------------------------------------------
 
 
 def normalize_desired(schedule: DesiredSchedule) -> JSON:
@@ -189,67 +183,12 @@ def prune_empty(value: Any) -> Any:
     return value
 
 
-# -- the clock ----------------------------------------------------------------------------------------
-
-
-def lifecycle(trigger: JSON, zone: ZoneInfo, now: datetime) -> str | None:
-    """``"fired"``, ``"expired"`` or ``None`` (still to come) for a trigger at ``now``."""
-    fired = fire_time(trigger, zone)
-    if fired is not None and fired <= now:
-        return "fired"
-    ended = end_time(trigger, zone)
-    if ended is not None and ended <= now:
-        return "expired"
-    return None
-
-
-# -- preview ------------------------------------------------------------------------------------------
-
-
-def notification_preview(push: JSON) -> JSON | None:
-    """What a user will see, for reviewers: title, alert, url (and icon/image), per language."""
-    body = push.get("body")
-    if not isinstance(body, dict):
-        return None
-    preview: JSON = {}
-    notification = body.get("notification")
-    message = body.get("message")
-    if isinstance(notification, dict):
-        web = notification.get("web")
-        web = web if isinstance(web, dict) else {}
-        preview = {
-            "title": web.get("title"),
-            "alert": web.get("alert") or notification.get("alert"),
-            "url": web.get("url"),
-            "icon": web.get("icon"),
-            "image": web.get("image"),
-        }
-    elif isinstance(message, dict):
-        content = message.get("msg_content")
-        preview = {
-            "title": message.get("title"),
-            "alert": content if isinstance(content, str) else None,
-        }
-    options = body.get("options")
-    languages = options.get("multi_language") if isinstance(options, dict) else None
-    if isinstance(languages, dict):
-        preview["languages"] = {
-            str(code): {"title": spec.get("title"), "alert": spec.get("content")}
-            for code, spec in sorted(languages.items())
-            if isinstance(spec, dict)
-        }
-    out = prune_empty(preview)
-    return out or None
-
-
 __all__ = [
     "PUSH_SCHEMA",
-    "lifecycle",
     "normalize_desired",
     "normalize_live",
     "normalize_push",
     "normalize_trigger",
-    "notification_preview",
     "prune_dict",
     "prune_empty",
 ]
