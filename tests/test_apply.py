@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from webpush_iac.apply import apply_plan, chain_changes
+from webpush_iac.apply.executor import apply_plan, chain_changes
+from webpush_iac.apply.freshness import verify_saved_plan
+from webpush_iac.apply.journal import in_flight, read_journal
 from webpush_iac.client import Credentials, EngageLabClient
 from webpush_iac.errors import PlanError, StalePlanError
-from webpush_iac.freshness import verify_saved_plan
-from webpush_iac.journal import in_flight, read_journal
 from webpush_iac.plan import (
     ApiRequest,
     Change,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from webpush_iac.journal import Journal, in_flight, read_journal
+from webpush_iac.apply.journal import Journal, in_flight, read_journal
 
 CANARY = 'journal-canary-s3cr3t-"quoted"'
 

@@ -20,8 +20,8 @@ from plan_builders import (
     schedule,
 )
 
+from webpush_iac.apply.freshness import check_fresh
 from webpush_iac.errors import PlanError, SafetyError, StalePlanError
-from webpush_iac.freshness import check_fresh
 from webpush_iac.plan import (
     ApiRequest,
     Change,

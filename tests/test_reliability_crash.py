@@ -50,9 +50,9 @@ from reliability_support import (
     unexpected_requests,
 )
 
+from webpush_iac.apply.journal import in_flight, read_journal, run_status
 from webpush_iac.connection import Target
 from webpush_iac.emulator import EmulatorConfig, running_server
-from webpush_iac.journal import in_flight, read_journal, run_status
 from webpush_iac.operations import apply_command, plan_command
 
 TRIALS = range(int(os.environ.get("CRASH_TRIALS", "10")))

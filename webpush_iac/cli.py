@@ -277,8 +277,8 @@ def plan_cmd(**opts: Any) -> None:
 @click.option("--allow-large-changes", is_flag=True, help="Override the safety thresholds.")
 def apply_cmd(**opts: Any) -> None:
     """Converge live state to the manifests, or to a saved plan."""
-    from webpush_iac.errors import ApplyFailedError
-    from webpush_iac.operations import ApplyCancelled, apply_command
+    from webpush_iac.errors import ApplyCancelled, ApplyFailedError
+    from webpush_iac.operations import apply_command
     from webpush_iac.render import render_plan, render_result
 
     if opts["plan_file"] and (opts["paths"] or opts["baseline"]):

@@ -18,6 +18,7 @@ single error boundary and never shows a traceback for a user mistake::
     │       └── ServerError            5xx or a retriable server code
     ├── PlanError                      live state makes the plan impossible (quota, tag limits)
     ├── StalePlanError                 saved plan expired, tampered with, or live state moved on
+    ├── ApplyCancelled                 the operator said no (or could not be asked): nothing sent
     ├── SafetyError          exit 3    a safety threshold refused the change
     └── ApplyFailedError     exit 4    apply finished with some changes failed or not attempted
 """
@@ -144,6 +145,10 @@ class PlanError(WebpushIacError):
 
 class StalePlanError(WebpushIacError):
     """A saved plan may no longer be applied: nothing was sent."""
+
+
+class ApplyCancelled(WebpushIacError):
+    """The operator answered no (or could not be asked): nothing was sent."""
 
 
 class SafetyError(WebpushIacError):

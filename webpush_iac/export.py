@@ -27,10 +27,11 @@ from typing import Any
 
 from webpush_iac.connection import Target, connect
 from webpush_iac.errors import ConfigError
-from webpush_iac.live import Progress, read_devices, schedule_from_api
+from webpush_iac.live import read_devices, schedule_from_api
 from webpush_iac.manifest import dump_yaml
 from webpush_iac.manifest.membership import id_lines
 from webpush_iac.manifest.models.push import PushOptions
+from webpush_iac.progress import Progress
 from webpush_iac.state import JSON, LiveDevice, LiveSchedule, ProjectSettings
 
 API_VERSION = "webpush-iac/v1"

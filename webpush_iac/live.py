@@ -14,17 +14,15 @@ per device) rather than aborting the whole read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from webpush_iac.concurrency import run_all
 from webpush_iac.errors import ApiError, AuthError, NotFoundError, RateLimitedError, ServerError
 from webpush_iac.plan.normalize import normalize_push, normalize_trigger
-from webpush_iac.progress import STAGE_DEVICES, ProgressCounter
+from webpush_iac.progress import STAGE_DEVICES, Progress, ProgressCounter
 from webpush_iac.state import JSON, DesiredState, LiveDevice, LiveSchedule, LiveState
-
-Progress = Callable[[str], None]
 
 
 class LiveReader(Protocol):

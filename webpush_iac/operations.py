@@ -18,7 +18,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from webpush_iac.apply import apply_plan
+from webpush_iac.apply.executor import apply_plan
+from webpush_iac.apply.freshness import check_offline, check_target, verify_saved_plan
+from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
+from webpush_iac.apply.result import ApplyResult
 from webpush_iac.client import EngageLabClient
 from webpush_iac.connection import (
     EMULATOR_DB,
@@ -32,13 +35,11 @@ from webpush_iac.connection import (
     settings_from_plan,
 )
 from webpush_iac.errors import (
+    ApplyCancelled,
     ConfigError,
     SafetyError,
     StalePlanError,
-    WebpushIacError,
 )
-from webpush_iac.freshness import check_fresh, verify_saved_plan
-from webpush_iac.journal import DEFAULT_JOURNAL_DIR, Journal
 from webpush_iac.live import read_live
 from webpush_iac.manifest import baseline_registration_ids, load
 from webpush_iac.plan import (
@@ -50,15 +51,10 @@ from webpush_iac.plan import (
     plan_from_data,
     plan_to_data,
 )
-from webpush_iac.result import ApplyResult
+from webpush_iac.progress import Progress
 from webpush_iac.state import DesiredState
 
-Progress = Callable[[str], None]
 Paths = Sequence[str | Path]
-
-
-class ApplyCancelled(WebpushIacError):
-    """The operator answered no (or could not be asked): nothing was sent."""
 
 
 async def _open(
@@ -216,8 +212,7 @@ async def _apply_saved(
     progress: Progress | None,
 ) -> ApplyRun:
     plan = read_plan_file(plan_file)
-    plan.raise_for_errors()
-    check_fresh(plan, datetime.now(UTC))
+    check_offline(plan, target=plan.target, now=datetime.now(UTC))
     settings = settings_from_plan(plan)
     saved_target = plan.target
     if not target.explicit:
@@ -228,11 +223,7 @@ async def _apply_saved(
             )
         target = Target(base_url=saved_target or None, client_options=target.client_options)
     conn = connect(settings, target, environ)
-    if saved_target and conn.target != saved_target:
-        raise StalePlanError(
-            f"saved plan was made for {saved_target}, not {conn.target}; "
-            "re-run plan (nothing was sent)"
-        )
+    check_target(plan, conn.target)
     check_safety(plan, settings, allow_large)
     async with conn.client(read_only=False) as client:
         if progress is not None:
@@ -277,7 +268,6 @@ async def audit_command(
 __all__ = [
     "EMULATOR_DB",
     "EMULATOR_TARGET",
-    "ApplyCancelled",
     "ApplyRun",
     "Connection",
     "EmulatorFactory",

@@ -13,6 +13,7 @@ import json
 from typing import Any, Final
 
 from webpush_iac.apispec import safe_target
+from webpush_iac.apply.result import ApplyResult, RequestOutcome
 from webpush_iac.errors import ConfigError
 from webpush_iac.plan import AuditReport, Change, Plan, plan_to_data
 from webpush_iac.render_common import (
@@ -25,7 +26,6 @@ from webpush_iac.render_common import (
     summary_sentence,
 )
 from webpush_iac.render_markdown import markdown_audit, markdown_plan, markdown_result
-from webpush_iac.result import ApplyResult, RequestOutcome
 from webpush_iac.times import format_time
 
 FORMATS: Final = ("text", "markdown", "json")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from webpush_iac.apispec import safe_target
+from webpush_iac.apply.result import ApplyResult, RequestOutcome
 from webpush_iac.plan import Change, Plan
 from webpush_iac.render_common import (
     NOTE_ACTIONS,
@@ -30,7 +31,6 @@ from webpush_iac.render_common import (
     plural,
     summary_sentence,
 )
-from webpush_iac.result import ApplyResult, RequestOutcome
 from webpush_iac.times import format_time
 
 if TYPE_CHECKING:

@@ -21,12 +21,15 @@ Why it is shaped this way (design §5, §6):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from webpush_iac.apispec import SCHEDULES
+from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
+from webpush_iac.apply.result import ApplyResult, OutcomeStatus, RequestOutcome
 from webpush_iac.concurrency import run_all
 from webpush_iac.errors import (
     AmbiguousWriteError,
@@ -36,19 +39,15 @@ from webpush_iac.errors import (
     ReadOnlyViolation,
     WebpushIacError,
 )
-from webpush_iac.journal import DEFAULT_JOURNAL_DIR, Journal
 from webpush_iac.plan import (
     CREATED_ID,
     ApiRequest,
     Change,
     Plan,
 )
-from webpush_iac.progress import STAGE_APPLY, ProgressCounter
-from webpush_iac.result import ApplyResult, RequestOutcome
+from webpush_iac.progress import STAGE_APPLY, Progress, ProgressCounter
 from webpush_iac.state import JSON
 from webpush_iac.times import format_time
-
-Progress = Callable[[str], None]
 
 SCHEDULES_PATH = SCHEDULES
 
@@ -80,6 +79,9 @@ class Requester(Protocol):
     async def get_schedule(self, schedule_id: str) -> JSON | None: ...
 
     async def get_device(self, registration_id: str) -> JSON: ...
+
+    @property
+    def server_time(self) -> datetime | None: ...
 
 
 def change_phase(change: Change) -> int | None:
@@ -121,7 +123,7 @@ def chain_changes(changes: list[tuple[int, Change]]) -> list[list[tuple[int, Cha
     return list(groups.values())
 
 
-Entry = tuple[str, RequestOutcome]  # ("done" | "failed" | "not_attempted", outcome)
+Entry = tuple[OutcomeStatus, RequestOutcome]
 
 
 class _Applier:
@@ -148,7 +150,7 @@ class _Applier:
             # Plan order, not completion order, so the report reads like the plan did.
             for idx in sorted(entries):
                 for status, outcome in entries[idx]:
-                    getattr(result, status).append(outcome)
+                    result.add(status, outcome)
 
     async def _run_chain(
         self, chain: list[tuple[int, Change]], entries: dict[int, list[Entry]]

@@ -1,4 +1,4 @@
-"""Refuse a saved plan that no longer describes live state, before anything is sent (design §5).
+"""The one home of "may this saved plan still be applied?", each reason with one message.
 
 ``apply --plan`` sends exactly the reviewed requests; that is only safe while the objects they
 touch are as they were read at planning time. So before the first mutating call every touched
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from webpush_iac.apply import SCHEDULES_PATH, Requester, ids_deleted_by
+from webpush_iac.apply.executor import SCHEDULES_PATH, Requester, ids_deleted_by
 from webpush_iac.concurrency import run_all
 from webpush_iac.errors import NotFoundError, StalePlanError
 from webpush_iac.live import device_from_api
@@ -29,6 +29,21 @@ def check_fresh(plan: Plan, now: datetime) -> None:
         )
 
 
+def check_target(plan: Plan, target: str) -> None:
+    """A plan's requests only mean what was reviewed against the target it was read from."""
+    if plan.target and plan.target != target:
+        raise StalePlanError(
+            f"saved plan was made for {plan.target}, not {target}; re-run plan (nothing was sent)"
+        )
+
+
+def check_offline(plan: Plan, *, target: str, now: datetime) -> None:
+    """Everything that can be decided before a request is sent: errors, expiry, target."""
+    plan.raise_for_errors()
+    check_fresh(plan, now)
+    check_target(plan, target)
+
+
 async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: datetime) -> None:
     """Refuse (``StalePlanError``, nothing sent) a saved plan that no longer describes live state.
 
@@ -37,11 +52,7 @@ async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: 
     applying would make a duplicate). ``not_after`` is checked again against the server's clock once
     we have it, because the server is what fires schedules.
     """
-    check_fresh(plan, now)
-    if plan.target and plan.target != target:
-        raise StalePlanError(
-            f"saved plan was made for {plan.target}, not {target}; re-run plan (nothing was sent)"
-        )
+    check_offline(plan, target=target, now=now)
     mutating = [c for c in plan.changes if c.requests]
     # A device whose only change is its tags sends nothing itself (the bulk tag/NAME changes do),
     # yet those bulk lists were computed from its live tags: it is touched too.
@@ -68,9 +79,8 @@ async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: 
             creator = creates.get(str(live.get("name")))
             if creator is not None and str(live.get("schedule_id")) not in ids_deleted_by(creator):
                 moved.add(creator.address)
-    server_now = getattr(client, "server_time", None)
-    if isinstance(server_now, datetime):
-        check_fresh(plan, server_now)
+    if client.server_time is not None:
+        check_fresh(plan, client.server_time)
     if moved:
         listing = ", ".join(sorted(moved))
         raise StalePlanError(
@@ -93,4 +103,4 @@ async def _current_fingerprint(client: Requester, key: str) -> str | None:
     return None  # a fingerprint kind this version does not know: treat as moved
 
 
-__all__ = ["check_fresh", "verify_saved_plan"]
+__all__ = ["check_fresh", "check_offline", "check_target", "verify_saved_plan"]

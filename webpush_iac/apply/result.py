@@ -9,9 +9,12 @@ which never holds a secret because the client keeps credentials out of exception
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from webpush_iac.plan import ApiRequest
 from webpush_iac.state import JSON
+
+OutcomeStatus = Literal["done", "failed", "not_attempted"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class ApplyResult:
     failed: list[RequestOutcome] = field(default_factory=list)
     not_attempted: list[RequestOutcome] = field(default_factory=list)
 
+    def add(self, status: OutcomeStatus, outcome: RequestOutcome) -> None:
+        {"done": self.done, "failed": self.failed, "not_attempted": self.not_attempted}[
+            status
+        ].append(outcome)
+
     @property
     def ok(self) -> bool:
         """Everything the plan asked for was done (exit 0); otherwise apply exits 4."""
@@ -61,4 +69,4 @@ class ApplyResult:
         }
 
 
-__all__ = ["ApplyResult", "RequestOutcome"]
+__all__ = ["ApplyResult", "OutcomeStatus", "RequestOutcome"]
