@@ -29,7 +29,7 @@ from plan_builders import (
 from webpush_iac.apply.result import ApplyResult, RequestOutcome
 from webpush_iac.plan import ApiRequest, Change, Plan, diff, plan_from_data, plan_to_data
 from webpush_iac.render import render_plan, render_result
-from webpush_iac.render_markdown import MAX_CHARS
+from webpush_iac.render.markup import MAX_CHARS
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
 RID_A = "1a0018970a5c6c1"

@@ -1,22 +1,13 @@
-"""Pure renderers: a Plan, an AuditReport or an ApplyResult in, a string out (design §5).
-
-The library never prints; ``cli`` decides where the string goes and whether colour is wanted (a TTY
-without ``NO_COLOR``), so ``color`` is a parameter here and ANSI codes appear only when it is true.
-``text`` reads like Terraform; ``markdown`` (``render_markdown``) is made for pull-request comments
-and masks identifiers; ``json`` is the saved-plan format itself, so what a pipeline parses is what
-``apply --plan`` would send.
-"""
+"""Terraform-like text: ``+ ~ - =`` lines, notes, errors and a summary sentence."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Final
+from typing import Final
 
 from webpush_iac.apispec import safe_target
-from webpush_iac.apply.result import ApplyResult, RequestOutcome
-from webpush_iac.errors import ConfigError
-from webpush_iac.plan import AuditReport, Change, Plan, plan_to_data
-from webpush_iac.render_common import (
+from webpush_iac.apply import ApplyResult, RequestOutcome
+from webpush_iac.plan import AuditReport, Change, Plan
+from webpush_iac.render.wording import (
     NOTE_ACTIONS,
     SIGNS,
     create_lines,
@@ -25,10 +16,8 @@ from webpush_iac.render_common import (
     plural,
     summary_sentence,
 )
-from webpush_iac.render_markdown import markdown_audit, markdown_plan, markdown_result
 from webpush_iac.times import format_time
 
-FORMATS: Final = ("text", "markdown", "json")
 _COLORS: Final = {
     "+": "32",
     "~": "33",
@@ -42,7 +31,7 @@ _COLORS: Final = {
 }
 
 
-class _Paint:
+class Paint:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
 
@@ -53,66 +42,7 @@ class _Paint:
         return f"\x1b[{code}m{text}\x1b[0m"
 
 
-def render_plan(
-    plan: Plan,
-    fmt: str = "text",
-    *,
-    show_identifiers: bool = False,
-    color: bool = False,
-    verbose: bool = False,
-) -> str:
-    """``verbose`` also lists unchanged (noop) schedules."""
-    if fmt == "json":
-        return render_json(plan_to_data(plan))
-    if fmt == "markdown":
-        return markdown_plan(plan, show_identifiers=show_identifiers, verbose=verbose)
-    _check_format(fmt)
-    return _text_plan(plan, _Paint(color), verbose)
-
-
-def render_audit(
-    report: AuditReport,
-    fmt: str = "text",
-    *,
-    show_identifiers: bool = False,
-    color: bool = False,
-) -> str:
-    if fmt == "json":
-        return render_json(report.to_data())
-    if fmt == "markdown":
-        return markdown_audit(report, show_identifiers=show_identifiers)
-    _check_format(fmt)
-    return _text_audit(report, _Paint(color))
-
-
-def render_result(
-    result: ApplyResult,
-    fmt: str = "text",
-    *,
-    show_identifiers: bool = False,
-    color: bool = False,
-) -> str:
-    if fmt == "json":
-        return render_json(result.to_data())
-    if fmt == "markdown":
-        return markdown_result(result, show_identifiers=show_identifiers)
-    _check_format(fmt)
-    return _text_result(result, _Paint(color))
-
-
-def render_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ConfigError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-# -- text ---------------------------------------------------------------------------------------------
-
-
-def _text_plan(plan: Plan, paint: _Paint, verbose: bool) -> str:
+def text_plan(plan: Plan, paint: Paint, verbose: bool) -> str:
     target = safe_target(plan.target)
     title = f"webpush-iac plan for {plan.project}" + (f" → {target}" if target else "")
     lines = [paint("bold", title)]
@@ -135,7 +65,7 @@ def _text_plan(plan: Plan, paint: _Paint, verbose: bool) -> str:
     return "\n".join(lines)
 
 
-def _text_body(changes: list[Change], paint: _Paint, verbose: bool) -> list[str]:
+def _text_body(changes: list[Change], paint: Paint, verbose: bool) -> list[str]:
     lines: list[str] = []
     active = [c for c in changes if c.mutating or c.action == "conflict"]
     if verbose:
@@ -155,7 +85,7 @@ def _text_body(changes: list[Change], paint: _Paint, verbose: bool) -> list[str]
     return lines
 
 
-def _text_change(change: Change, paint: _Paint) -> list[str]:
+def _text_change(change: Change, paint: Paint) -> list[str]:
     sign = SIGNS.get(change.action, "~")
     head = f"  {paint(sign, sign)} {change.address}"
     if change.kind == "tag":
@@ -173,7 +103,7 @@ def _text_change(change: Change, paint: _Paint) -> list[str]:
     return [head, *(f"      {line}" for line in body)]
 
 
-def _text_audit(report: AuditReport, paint: _Paint) -> str:
+def text_audit(report: AuditReport, paint: Paint) -> str:
     plan = report.plan
     target = safe_target(plan.target)
     title = f"webpush-iac audit for {report.project}" + (f" → {target}" if target else "")
@@ -196,7 +126,7 @@ def _text_audit(report: AuditReport, paint: _Paint) -> str:
     return "\n".join(lines)
 
 
-def _text_result(result: ApplyResult, paint: _Paint) -> str:
+def text_result(result: ApplyResult, paint: Paint) -> str:
     head = (
         f"Apply{f' for {result.project}' if result.project else ''}: "
         f"{len(result.done)} done, {len(result.failed)} failed, "
@@ -222,4 +152,4 @@ def _text_result(result: ApplyResult, paint: _Paint) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["FORMATS", "render_audit", "render_json", "render_plan", "render_result"]
+__all__ = ["Paint", "text_audit", "text_plan", "text_result"]

@@ -1,19 +1,13 @@
-"""Wording shared by the text and markdown renderers, so both describe a change the same way.
-
-Masking lives here too: registration ids and aliases identify people's devices, and a plan rendered
-into a pull-request comment is readable by everyone with access to the repository.
-"""
+"""Wording shared by the text and markdown renderers, so both describe a change the same way."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, Final
-from urllib.parse import unquote
 
+from webpush_iac.apispec import unsegment
 from webpush_iac.plan import Change, Plan
-
-Mask = Callable[[str], str]
+from webpush_iac.render.masking import Mask, keep, mask_alias, mask_audience, mask_rid
 
 SIGNS: Final = {
     "create": "+",
@@ -24,7 +18,6 @@ SIGNS: Final = {
     "noop": "=",
 }
 NOTE_ACTIONS: Final = ("fired", "expired", "orphan", "unowned")
-_IDENTIFIER_KEYS: Final = ("alias", "registration_id")
 
 
 def plural(n: int, word: str) -> str:
@@ -44,36 +37,6 @@ def fmt_value(value: Any) -> str:
     if value is None:
         return "(absent)"
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
-
-
-def mask_rid(rid: str) -> str:
-    """``1a0018970a5c6c1`` → ``1a00…c6c1``: enough to tell devices apart in a review."""
-    return f"{rid[:4]}…{rid[-4:]}" if len(rid) > 10 else f"{rid[:2]}…"
-
-
-def mask_alias(alias: str) -> str:
-    """``qa_anna`` → ``qa_…``."""
-    return f"{alias[:3]}…" if len(alias) > 3 else f"{alias[:1]}…"
-
-
-def keep(value: str) -> str:
-    return value
-
-
-def mask_audience(value: Any, path: tuple[str, ...], mask_ids: bool) -> Any:
-    """Mask ``alias``/``registration_id`` lists inside a push audience (``to``) found in ``value``,
-    where ``path`` is where ``value`` sits in the schedule's comparable form."""
-    if not mask_ids:
-        return value
-    if isinstance(value, dict):
-        return {k: mask_audience(v, (*path, str(k)), mask_ids) for k, v in value.items()}
-    if len(path) >= 2 and path[-2] == "to" and path[-1] in _IDENTIFIER_KEYS:
-        masker = mask_alias if path[-1] == "alias" else mask_rid
-        if isinstance(value, list):
-            return [masker(str(v)) for v in value]
-        if isinstance(value, str):
-            return masker(value)
-    return value
 
 
 def describe_trigger(trigger: Any) -> str:
@@ -170,7 +133,7 @@ def alias_previous_owners(change: Change) -> list[str]:
     owners = []
     for request in change.requests:
         if request.kind == "device.update":
-            rid = unquote(request.path.rsplit("/", 1)[1])
+            rid = unsegment(request.path.rsplit("/", 1)[1])
             if rid != own:
                 owners.append(rid)
     return owners
@@ -186,9 +149,6 @@ __all__ = [
     "device_lines",
     "field_lines",
     "fmt_value",
-    "mask_alias",
-    "mask_audience",
-    "mask_rid",
     "plural",
     "summary_sentence",
 ]

@@ -1,0 +1,91 @@
+"""Masking of registration ids and aliases: they identify people's devices, and a plan rendered
+into a pull-request comment is readable by everyone with access to the repository.
+
+A masked value keeps enough to tell devices apart in a review. Identifiers are masked where the
+structure says what they are (audiences, device changes) and, as a last pass, wherever a known id
+appears in free text: raw or as it is spelled inside a request path (``:`` becomes ``%3A``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, Final
+
+from webpush_iac.apispec import segment
+
+Mask = Callable[[str], str]
+
+_IDENTIFIER_KEYS: Final = ("alias", "registration_id")
+#: Candidate identifiers in free text: the characters a registration id may hold, and ``%``
+#: for the escapes of a path segment.
+_TOKEN: Final = re.compile(r"[0-9A-Za-z_.:%\-]+")
+
+
+def mask_rid(rid: str) -> str:
+    """``1a0018970a5c6c1`` → ``1a00…c6c1``: enough to tell devices apart in a review."""
+    return f"{rid[:4]}…{rid[-4:]}" if len(rid) > 10 else f"{rid[:2]}…"
+
+
+def mask_alias(alias: str) -> str:
+    """``qa_anna`` → ``qa_…``."""
+    return f"{alias[:3]}…" if len(alias) > 3 else f"{alias[:1]}…"
+
+
+def keep(value: str) -> str:
+    return value
+
+
+def mask_audience(value: Any, path: tuple[str, ...], mask_ids: bool) -> Any:
+    """Mask ``alias``/``registration_id`` lists inside a push audience (``to``) found in ``value``,
+    where ``path`` is where ``value`` sits in the schedule's comparable form."""
+    if not mask_ids:
+        return value
+    if isinstance(value, dict):
+        return {k: mask_audience(v, (*path, str(k)), mask_ids) for k, v in value.items()}
+    if len(path) >= 2 and path[-2] == "to" and path[-1] in _IDENTIFIER_KEYS:
+        masker = mask_alias if path[-1] == "alias" else mask_rid
+        if isinstance(value, list):
+            return [masker(str(v)) for v in value]
+        if isinstance(value, str):
+            return masker(value)
+    return value
+
+
+def id_spellings(rids: Iterable[str]) -> dict[str, str]:
+    """Every spelling of each id that may appear in text (raw, and as a path segment), mapped to
+    the id's masked form."""
+    out: dict[str, str] = {}
+    for rid in rids:
+        masked = mask_rid(rid)
+        out[rid] = masked
+        out[segment(rid)] = masked
+    return out
+
+
+def scrub_ids(text: str, spellings: dict[str, str]) -> str:
+    """Mask every whole occurrence of a known id in ``text`` (never a fragment of a word)."""
+    if not spellings:
+        return text
+
+    def one(match: re.Match[str]) -> str:
+        token = match.group()
+        if token in spellings:
+            return spellings[token]
+        stripped = token.rstrip(".:")  # an id at the end of a sentence or before a colon
+        if stripped != token and stripped in spellings:
+            return spellings[stripped] + token[len(stripped) :]
+        return token
+
+    return _TOKEN.sub(one, text)
+
+
+__all__ = [
+    "Mask",
+    "id_spellings",
+    "keep",
+    "mask_alias",
+    "mask_audience",
+    "mask_rid",
+    "scrub_ids",
+]
