@@ -30,8 +30,8 @@ from benchlib import (
     write_manifests,
 )
 
-from webpush_iac.connection import Target
-from webpush_iac.operations import apply_command
+from webpush_iac.commands.connection import Target
+from webpush_iac.commands.operations import apply_command
 
 
 def add_tag_everywhere(

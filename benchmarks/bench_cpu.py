@@ -41,10 +41,10 @@ def _cpu(fn: Callable[[], T]) -> tuple[T, float]:
 
 def child(root: Path, profile: bool) -> dict[str, Any]:
     """The measured run (inside the fresh subprocess)."""
-    from webpush_iac.connection import Target, connect, register_emulator_devices
+    from webpush_iac.commands.connection import Target, connect, register_emulator_devices
+    from webpush_iac.commands.operations import apply_command, load_desired
     from webpush_iac.emulator import EmulatorConfig, create_app
     from webpush_iac.live import read_live
-    from webpush_iac.operations import apply_command, load_desired
     from webpush_iac.plan import diff
 
     app = create_app(EmulatorConfig(APP_KEY, MASTER_SECRET))
@@ -90,7 +90,7 @@ def child(root: Path, profile: bool) -> dict[str, Any]:
 
 def measure_validate_only(root: Path) -> dict[str, Any]:
     """validate + render + diff without the emulator in the process: the reconciler's own peak."""
-    from webpush_iac.operations import load_desired
+    from webpush_iac.commands.operations import load_desired
     from webpush_iac.plan import diff
     from webpush_iac.state import LiveDevice, LiveState
 

@@ -35,8 +35,8 @@ from benchlib import (
     write_manifests,
 )
 
-from webpush_iac.connection import Target
-from webpush_iac.operations import apply_command, plan_command
+from webpush_iac.commands.connection import Target
+from webpush_iac.commands.operations import apply_command, plan_command
 
 
 def converge(root: Path, emu: Emulator, journal: Path) -> None:

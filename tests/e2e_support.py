@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from conftest import APP_KEY, MASTER_SECRET
 
-from webpush_iac.connection import Target
+from webpush_iac.commands.connection import Target
 
 ENV = {"WEBPUSH_APP_KEY": APP_KEY, "WEBPUSH_MASTER_SECRET": MASTER_SECRET}
 Scope = MutableMapping[str, Any]

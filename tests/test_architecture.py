@@ -14,7 +14,13 @@ ALLOWED = {
     "httpx": {"client/engagelab.py"},
     "deepdiff": {"plan/field_paths.py"},
     "ruamel": {"manifest/yaml.py"},
-    "click": {"cli.py"},
+    "click": {
+        "cli/app.py",
+        "cli/manifests.py",
+        "cli/options.py",
+        "cli/reconcile.py",
+        "cli/serve.py",
+    },
 }
 
 
@@ -52,7 +58,7 @@ def test_core_never_imports_the_emulator() -> None:
     offenders = [
         str(p.relative_to(PACKAGE))
         for p in _core_modules()
-        if "webpush_iac.emulator" in _imports(p) and p.name != "cli.py"
+        if "webpush_iac.emulator" in _imports(p) and "cli" not in p.relative_to(PACKAGE).parts
     ]
     assert offenders == []
 

@@ -20,7 +20,7 @@ from conftest import APP_KEY, MASTER_SECRET
 from e2e_support import Admin, project_yaml, run_cli, single_schedule, write_tree
 
 from webpush_iac.cli import cli
-from webpush_iac.connection import EMULATOR_APP_KEY, EMULATOR_DB, EMULATOR_MASTER_SECRET
+from webpush_iac.commands.connection import EMULATOR_APP_KEY, EMULATOR_DB, EMULATOR_MASTER_SECRET
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
 
 REPO = Path(__file__).resolve().parent.parent

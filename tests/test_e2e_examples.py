@@ -11,8 +11,8 @@ from conftest import APP_KEY, MASTER_SECRET
 from e2e_support import ENV, Admin, mutating, project_yaml, target_for, write_tree
 from starlette.applications import Starlette
 
-from webpush_iac.connection import Target
-from webpush_iac.operations import apply_command, plan_command
+from webpush_iac.commands.connection import Target
+from webpush_iac.commands.operations import apply_command, plan_command
 
 REPO = Path(__file__).resolve().parent.parent
 # news_site names its own credential variables, as a second project in one pipeline would.

@@ -17,8 +17,8 @@ from e2e_support import (
 from starlette.applications import Starlette
 
 from webpush_iac.apply.journal import read_journal
+from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.errors import WebpushIacError
-from webpush_iac.operations import apply_command, plan_command
 
 
 def manifests(tmp_path: Path) -> Path:

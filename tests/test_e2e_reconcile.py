@@ -23,7 +23,7 @@ from e2e_support import (
 )
 from starlette.applications import Starlette
 
-from webpush_iac.operations import apply_command, audit_command, plan_command
+from webpush_iac.commands.operations import apply_command, audit_command, plan_command
 from webpush_iac.plan import Plan
 
 

@@ -17,8 +17,13 @@ from e2e_support import (
 )
 from starlette.applications import Starlette
 
+from webpush_iac.commands.operations import (
+    apply_command,
+    plan_command,
+    read_plan_file,
+    write_plan_file,
+)
 from webpush_iac.errors import SafetyError, StalePlanError
-from webpush_iac.operations import apply_command, plan_command, read_plan_file, write_plan_file
 
 
 async def saved_plan(root: Path, app: Starlette, out: Path) -> Path:

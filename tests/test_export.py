@@ -19,10 +19,10 @@ from e2e_support import (
 from starlette.applications import Starlette
 
 from webpush_iac.cli import cli
+from webpush_iac.commands.export import export_command, read_registration_ids
+from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.errors import ConfigError
-from webpush_iac.export import export_command, read_registration_ids
 from webpush_iac.manifest import load
-from webpush_iac.operations import apply_command, plan_command
 
 REPO = Path(__file__).resolve().parent.parent
 QUICKSTART = REPO / "examples" / "quickstart"

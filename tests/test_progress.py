@@ -12,16 +12,15 @@ from e2e_support import ENV, project_yaml, single_schedule, target_for, write_tr
 from starlette.applications import Starlette
 
 from webpush_iac.cli import cli
+from webpush_iac.cli.display import ProgressDisplay, is_interactive
+from webpush_iac.commands.operations import apply_command
 from webpush_iac.live import read_devices
-from webpush_iac.operations import apply_command
 from webpush_iac.progress import (
     STAGE_APPLY,
     STAGE_DEVICES,
     ProgressCounter,
-    ProgressDisplay,
     ProgressEvent,
     counts_of,
-    is_interactive,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

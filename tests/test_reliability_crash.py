@@ -51,9 +51,9 @@ from reliability_support import (
 )
 
 from webpush_iac.apply.journal import in_flight, read_journal, run_status
-from webpush_iac.connection import Target
+from webpush_iac.commands.connection import Target
+from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.emulator import EmulatorConfig, running_server
-from webpush_iac.operations import apply_command, plan_command
 
 TRIALS = range(int(os.environ.get("CRASH_TRIALS", "10")))
 LATENCY_MS = 60

@@ -38,10 +38,10 @@ from reliability_support import (
     unexpected_requests,
 )
 
-from webpush_iac.connection import Target
+from webpush_iac.commands.connection import Target
+from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
 from webpush_iac.errors import WebpushIacError
-from webpush_iac.operations import apply_command, plan_command
 
 SEEDS = range(int(os.environ.get("RELIABILITY_SEEDS", "20")))
 SOCKET_SEEDS = {3, 11, 17}  # drops over a real socket behave differently: cover a few

@@ -173,9 +173,12 @@ def test_schema_command_reports_an_unwritable_directory(tmp_path: Path) -> None:
 
 
 def test_cli_reaches_yaml_and_jinja_only_through_the_manifest_modules() -> None:
-    tree = ast.parse((ROOT / "webpush_iac" / "cli.py").read_text(encoding="utf-8"))
     imported = set()
-    for node in ast.walk(tree):
+    trees = [
+        ast.parse(p.read_text(encoding="utf-8"))
+        for p in (ROOT / "webpush_iac" / "cli").glob("*.py")
+    ]
+    for node in (n for tree in trees for n in ast.walk(tree)):
         if isinstance(node, ast.Import):
             imported.update(a.name.split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:

@@ -23,7 +23,7 @@ from webpush_iac.apply.freshness import check_offline, check_target, verify_save
 from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
 from webpush_iac.apply.result import ApplyResult
 from webpush_iac.client import EngageLabClient
-from webpush_iac.connection import (
+from webpush_iac.commands.connection import (
     EMULATOR_DB,
     EMULATOR_TARGET,
     Connection,

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webpush_iac.connection import Target, connect
+from webpush_iac.commands.connection import Target, connect
 from webpush_iac.errors import ConfigError
 from webpush_iac.live import read_devices, schedule_from_api
 from webpush_iac.manifest import dump_yaml

@@ -1,0 +1,84 @@
+"""The click group and its one error boundary.
+
+Every :class:`~webpush_iac.errors.WebpushIacError` is caught once, in :class:`_Cli`, and turned
+into a message and an exit code; ``--debug`` adds the traceback (never a secret: secrets are not
+kept in exception text).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from webpush_iac import __version__
+from webpush_iac.errors import ManifestError, WebpushIacError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EPILOG = """\b
+Examples:
+  webpush-iac validate examples/quickstart
+  webpush-iac plan examples/quickstart --emulator --format markdown
+  webpush-iac apply examples/quickstart --emulator --auto-approve
+"""
+
+
+class _Cli(click.Group):
+    """One error boundary for every command: no traceback for anything we raise on purpose."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ManifestError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            n = len(exc.problems)
+            click.echo(f"error: {n} problem{'s' if n != 1 else ''} found", err=True)
+            ctx.exit(exc.exit_code)
+        except WebpushIacError as exc:
+            if debug_enabled(ctx):
+                traceback.print_exc(file=sys.stderr)
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+        return None  # pragma: no cover
+
+
+def debug_enabled(ctx: click.Context | None) -> bool:
+    while ctx is not None:
+        if ctx.params.get("debug"):
+            return True
+        ctx = ctx.parent
+    return False
+
+
+def debug_option(f: F) -> F:
+    def _set(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        if value:
+            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+        return value
+
+    return click.option(
+        "--debug", is_flag=True, callback=_set, expose_value=True, help="Log more detail to stderr."
+    )(f)
+
+
+@click.group(cls=_Cli, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="webpush-iac")
+def cli() -> None:
+    """Plan and apply EngageLab Push schedules, tags and aliases from YAML manifests."""
+
+
+def exit_with(code: int) -> None:
+    """End the current command with ``code`` (after its output is written)."""
+    click.get_current_context().exit(code)
+
+
+__all__ = ["EPILOG", "cli", "debug_enabled", "debug_option", "exit_with"]

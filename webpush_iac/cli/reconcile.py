@@ -1,0 +1,196 @@
+"""``plan``, ``apply``, ``audit`` and ``export``: the commands that talk to the API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import click
+
+from webpush_iac.apply import ApplyResult
+from webpush_iac.cli.app import cli, exit_with
+from webpush_iac.cli.display import ProgressDisplay, is_interactive
+from webpush_iac.cli.options import (
+    OutputOptions,
+    TargetOptions,
+    reconciler_options,
+    target_options,
+)
+from webpush_iac.commands.export import export_command
+from webpush_iac.commands.operations import (
+    apply_command,
+    audit_command,
+    plan_command,
+    write_plan_file,
+)
+from webpush_iac.errors import (
+    EXIT_CHANGES,
+    ApplyCancelled,
+    ApplyFailedError,
+    ConfigError,
+    PlanError,
+)
+from webpush_iac.plan import AuditReport, Plan
+from webpush_iac.progress import Progress
+from webpush_iac.render import OutputFormat, render_audit, render_plan, render_result
+
+T = TypeVar("T")
+
+
+def run(where: TargetOptions, command: Callable[..., Coroutine[Any, Any, T]], **kwargs: Any) -> T:
+    """Run a ``commands`` coroutine; progress goes to stderr only (a bar on a terminal, a plain
+    line every 10% or 5 s in CI), so stdout stays parseable."""
+    tty = is_interactive(sys.stderr.isatty(), os.environ)
+    display = ProgressDisplay(lambda text: click.echo(text, err=True, nl=False), tty=tty)
+    progress: Progress = display
+    try:
+        return asyncio.run(command(target=where.target(), progress=progress, **kwargs))
+    finally:
+        display.close()
+
+
+def show_plan(out: OutputOptions, plan: Plan, *, err: bool = False) -> None:
+    text = render_plan(
+        plan, out.fmt, show_identifiers=out.show_identifiers, color=out.color(err=err)
+    )
+    click.echo(text, err=err)
+
+
+def show_result(out: OutputOptions, result: ApplyResult) -> None:
+    text = render_result(result, out.fmt, show_identifiers=out.show_identifiers, color=out.color())
+    click.echo(text)
+
+
+def show_audit(out: OutputOptions, report: AuditReport) -> None:
+    text = render_audit(report, out.fmt, show_identifiers=out.show_identifiers, color=out.color())
+    click.echo(text)
+
+
+@cli.command("plan")
+@reconciler_options()
+@click.option("--out", metavar="FILE", help="Also write the JSON saved plan to FILE.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+def plan_cmd(
+    paths: tuple[str, ...],
+    baseline: str | None,
+    show_identifiers: bool,
+    fmt: OutputFormat,
+    base_url: str | None,
+    emulator: bool,
+    debug: bool,
+    out: str | None,
+    detailed_exitcode: bool,
+) -> None:
+    """Show what apply would change (GET requests only)."""
+    where = target_options(base_url, emulator)
+    result = run(where, plan_command, paths=paths, baseline=baseline)
+    show_plan(OutputOptions(fmt, show_identifiers), result.plan)
+    if out:
+        click.echo(f"plan saved to {write_plan_file(result.plan, out)}", err=True)
+    result.plan.raise_for_errors()
+    if result.safety is not None:
+        raise result.safety
+    if detailed_exitcode and result.plan.has_mutations:
+        exit_with(EXIT_CHANGES)
+
+
+@cli.command("apply")
+@reconciler_options()
+@click.option("--plan", "plan_file", metavar="FILE", help="Apply this saved plan (no manifests).")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--allow-large-changes", is_flag=True, help="Override the safety thresholds.")
+def apply_cmd(
+    paths: tuple[str, ...],
+    baseline: str | None,
+    show_identifiers: bool,
+    fmt: OutputFormat,
+    base_url: str | None,
+    emulator: bool,
+    debug: bool,
+    plan_file: str | None,
+    auto_approve: bool,
+    allow_large_changes: bool,
+) -> None:
+    """Converge live state to the manifests, or to a saved plan."""
+    if plan_file and (paths or baseline):
+        raise ConfigError("apply --plan reads no manifests: drop the PATH and --baseline arguments")
+    where = target_options(base_url, emulator)
+    out = OutputOptions(fmt, show_identifiers)
+
+    def review(plan: Plan) -> bool:
+        # With --format json stdout carries only the result, so the plan goes to stderr as text.
+        as_json = fmt == "json"
+        show_plan(OutputOptions("text" if as_json else fmt, show_identifiers), plan, err=as_json)
+        if auto_approve:
+            return True
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise ApplyCancelled(
+                "refusing to apply without confirmation: not a terminal; pass --auto-approve "
+                "or apply a reviewed --plan FILE (nothing was sent)"
+            )
+        return click.confirm("Apply these changes?", default=False, err=True)
+
+    done = run(
+        where,
+        apply_command,
+        paths=paths,
+        baseline=baseline,
+        plan_file=plan_file,
+        allow_large=allow_large_changes,
+        confirm=None if plan_file else review,
+    )
+    if done.journal is None and fmt != "json":
+        click.echo("No changes: live state already matches.")
+        return
+    show_result(out, done.result)
+    if done.journal is not None:
+        click.echo(f"journal: {done.journal}", err=True)
+    if not done.result.ok:
+        failed, skipped = len(done.result.failed), len(done.result.not_attempted)
+        raise ApplyFailedError(
+            f"apply partially failed: {failed} failed, {skipped} not attempted; "
+            "run plan then apply again to converge",
+            done.result,
+        )
+
+
+@cli.command("audit")
+@reconciler_options()
+def audit_cmd(
+    paths: tuple[str, ...],
+    baseline: str | None,
+    show_identifiers: bool,
+    fmt: OutputFormat,
+    base_url: str | None,
+    emulator: bool,
+    debug: bool,
+) -> None:
+    """Report drift, orphans, unowned, fired/expired schedules and quota use (exit 2 on drift)."""
+    where = target_options(base_url, emulator)
+    report = run(where, audit_command, paths=paths, baseline=baseline)
+    show_audit(OutputOptions(fmt, show_identifiers), report)
+    if report.has_drift:
+        exit_with(EXIT_CHANGES)
+    if report.errors:
+        raise PlanError(f"the audit could not check {len(report.errors)} object(s); see above")
+
+
+@cli.command("export")
+@reconciler_options(manifests=False)
+@click.option("--out", "out_dir", metavar="DIR", default="exported", show_default=True)
+@click.option("--registration-ids", "rid_file", metavar="FILE", help="Devices to export.")
+def export_cmd(
+    base_url: str | None, emulator: bool, debug: bool, out_dir: str, rid_file: str | None
+) -> None:
+    """Write manifests for what is live: one file per schedule, devices from an id list."""
+    where = target_options(base_url, emulator)
+    done = run(where, export_command, out_dir=out_dir, registration_ids_file=rid_file)
+    for warning in done.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"wrote {len(done.files)} file(s) to {done.directory}")
+
+
+__all__ = ["apply_cmd", "audit_cmd", "export_cmd", "plan_cmd"]
