@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal, TypeGuard, get_args
 
 from webpush_iac.apispec import touched_registration_ids
 from webpush_iac.errors import PlanError
@@ -24,7 +24,7 @@ from webpush_iac.state import JSON
 
 PLAN_TTL: Final = timedelta(hours=24)
 
-ACTIONS: Final = (
+Action = Literal[
     "create",
     "update",
     "replace",
@@ -35,16 +35,39 @@ ACTIONS: Final = (
     "expired",
     "orphan",
     "unowned",
-)
-MUTATING_ACTIONS: Final = ("create", "update", "replace", "delete")
-REQUEST_KINDS: Final = (
+]
+RequestKind = Literal[
     "schedule.create",
     "schedule.update",
     "schedule.delete",
     "tag.update",
     "device.update",
-)
+]
+ChangeKind = Literal["schedule", "device", "tag"]
+Method = Literal["GET", "POST", "PUT", "DELETE"]
+
+ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
+MUTATING_ACTIONS: Final[tuple[Action, ...]] = ("create", "update", "replace", "delete")
+REQUEST_KINDS: Final[tuple[RequestKind, ...]] = get_args(RequestKind)
+CHANGE_KINDS: Final[tuple[ChangeKind, ...]] = get_args(ChangeKind)
+METHODS: Final[tuple[Method, ...]] = get_args(Method)
 CREATED_ID: Final = "{created_id}"  # placeholder apply fills with the id a create returned
+
+
+def is_action(value: object) -> TypeGuard[Action]:
+    return value in ACTIONS
+
+
+def is_request_kind(value: object) -> TypeGuard[RequestKind]:
+    return value in REQUEST_KINDS
+
+
+def is_change_kind(value: object) -> TypeGuard[ChangeKind]:
+    return value in CHANGE_KINDS
+
+
+def is_method(value: object) -> TypeGuard[Method]:
+    return value in METHODS
 
 
 @dataclass(frozen=True)
@@ -63,10 +86,10 @@ class FieldChange:
 class ApiRequest:
     """Exactly what apply sends. ``path`` may contain ``{created_id}`` (see :data:`CREATED_ID`)."""
 
-    method: str
+    method: Method
     path: str
     body: JSON | None = None
-    kind: str = ""
+    kind: RequestKind | Literal[""] = ""
 
     def to_data(self) -> JSON:
         return {"method": self.method, "path": self.path, "body": self.body, "kind": self.kind}
@@ -85,7 +108,7 @@ class Change:
     """
 
     address: str
-    action: str
+    action: Action
     before: Any = None
     after: Any = None
     fields: tuple[FieldChange, ...] = ()
@@ -98,9 +121,12 @@ class Change:
     preview: JSON | None = None
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> ChangeKind:
         """``schedule``, ``device`` or ``tag``: the address prefix."""
-        return self.address.partition("/")[0]
+        prefix = self.address.partition("/")[0]
+        if not is_change_kind(prefix):
+            raise ValueError(f"address {self.address!r} has no known kind")
+        return prefix
 
     @property
     def name(self) -> str:
@@ -195,7 +221,7 @@ class Plan:
         """Schedule changes per action (every action present, zero included), plus ``device``
         (devices whose tags or alias change) and ``tag`` (tags whose membership changes)."""
         counter = Counter(c.action for c in self.changes if c.kind == "schedule")
-        out = {action: counter.get(action, 0) for action in ACTIONS}
+        out: dict[str, int] = {action: counter.get(action, 0) for action in ACTIONS}
         out["device"] = sum(1 for c in self.changes if c.kind == "device" and c.mutating)
         out["tag"] = sum(1 for c in self.changes if c.kind == "tag" and c.mutating)
         return out
@@ -243,13 +269,23 @@ class Plan:
 
 __all__ = [
     "ACTIONS",
+    "CHANGE_KINDS",
     "CREATED_ID",
+    "METHODS",
     "MUTATING_ACTIONS",
     "PLAN_TTL",
     "REQUEST_KINDS",
+    "Action",
     "ApiRequest",
     "Change",
+    "ChangeKind",
     "FieldChange",
+    "Method",
     "Plan",
     "PlanProblem",
+    "RequestKind",
+    "is_action",
+    "is_change_kind",
+    "is_method",
+    "is_request_kind",
 ]

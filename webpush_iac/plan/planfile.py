@@ -8,12 +8,22 @@ pure: the caller reads and writes the file and passes the clock in.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeGuard, TypeVar
 
 from webpush_iac.apispec import safe_target
 from webpush_iac.errors import StalePlanError
 from webpush_iac.plan.fingerprint import sha256_hex
-from webpush_iac.plan.model import ApiRequest, Change, FieldChange, Plan, PlanProblem
+from webpush_iac.plan.model import (
+    ApiRequest,
+    Change,
+    FieldChange,
+    Plan,
+    PlanProblem,
+    is_action,
+    is_method,
+    is_request_kind,
+)
 from webpush_iac.state import JSON
 from webpush_iac.times import format_time, parse_time
 
@@ -81,10 +91,20 @@ def plan_from_data(data: Any) -> Plan:
         ) from None
 
 
+T = TypeVar("T", bound=str)
+
+
+def _member(value: Any, check: Callable[[object], TypeGuard[T]], what: str) -> T:
+    """``value`` if it belongs to a vocabulary, else ``ValueError`` (a malformed plan)."""
+    if not check(value):
+        raise ValueError(f"unknown {what} {value!r}")
+    return value
+
+
 def _change_from_data(data: Any) -> Change:
     return Change(
         address=str(data["address"]),
-        action=str(data["action"]),
+        action=_member(data["action"], is_action, "action"),
         before=data.get("before"),
         after=data.get("after"),
         fields=tuple(
@@ -93,10 +113,10 @@ def _change_from_data(data: Any) -> Change:
         ),
         requests=tuple(
             ApiRequest(
-                method=str(r["method"]),
+                method=_member(r["method"], is_method, "method"),
                 path=str(r["path"]),
                 body=r.get("body"),
-                kind=str(r.get("kind", "")),
+                kind=_member(r["kind"], is_request_kind, "request kind"),
             )
             for r in data.get("requests", ())
         ),

@@ -238,7 +238,15 @@ class SchedulePush(StrictModel):
 
     @model_validator(mode="after")
     def _one_content(self) -> Self:
-        given = [k for k in ("template", "notification", "message") if getattr(self, k) is not None]
+        given = [
+            k
+            for k, v in (
+                ("template", self.template),
+                ("notification", self.notification),
+                ("message", self.message),
+            )
+            if v is not None
+        ]
         if len(given) != 1:
             fail("needs exactly one of template, notification or message")
         if self.template is not None and self.languages:

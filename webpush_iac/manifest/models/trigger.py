@@ -149,8 +149,12 @@ class Trigger(StrictModel):
 
     def to_api(self) -> dict[str, Any]:
         """The API's trigger object, defaults filled, ``time_unit``/``point`` normalised."""
-        for kind in ("single", "periodical", "intelligent"):
-            value = getattr(self, kind)
+        kinds: tuple[tuple[str, StrictModel | None], ...] = (
+            ("single", self.single),
+            ("periodical", self.periodical),
+            ("intelligent", self.intelligent),
+        )
+        for kind, value in kinds:
             if value is not None:
                 return {kind: value.model_dump(exclude_none=True)}
         raise AssertionError("unreachable: validated to hold one trigger")  # pragma: no cover
