@@ -2,9 +2,9 @@
 
 Why a separate reader: ``plan`` and ``audit`` must never change anything, so everything here goes
 through a client built with ``read_only=True`` (which refuses non-GET calls before sending). The
-reader also irons out the API's known representation quirks (engagelab-api.md §2.3, §9) so that a
-converged system diffs as empty: ``time_unit`` and weekday ``point`` come back in whatever case
-the server chose, numbers may arrive as strings, and sections may carry ``null`` placeholders.
+reader also irons out the API's representation quirks (docs/api-notes.md "Schedules: list") so
+that a converged system diffs as empty: ``time_unit`` and weekday ``point`` come back in whatever
+case the server chose, numbers may arrive as strings, and sections may carry ``null`` placeholders.
 
 There is no list-devices API, so devices are read one by one for the registration ids the manifests
 name, concurrently; the client's token bucket and in-flight cap keep that under the QPS limit. A

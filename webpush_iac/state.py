@@ -33,7 +33,7 @@ class SourceRef:
 
 @dataclass(frozen=True)
 class ProjectSettings:
-    """The Project document with every default filled in (design §3.1)."""
+    """The Project document with every default filled in."""
 
     name: str
     region: str = "sgp"
@@ -80,7 +80,8 @@ class DesiredSchedule:
 
 @dataclass(frozen=True)
 class TagPolicy:
-    """How authoritative the project is over one tag (design §3.4)."""
+    """How authoritative the project is over one tag: ``exact`` strips it from known devices that
+    should not carry it, ``additive`` only ever adds it."""
 
     name: str
     mode: TagMode = "exact"

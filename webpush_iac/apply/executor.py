@@ -1,11 +1,11 @@
 """Execute a Plan against the API: phase ordering, concurrency, the journal and partial failure.
 
-Why it is shaped this way (design §5, §6):
+Why it is shaped this way:
 
 * The plan already holds the exact requests (``Change.requests``), so apply decides only *when* to
   send them, never *what*: a reviewed saved plan is sent byte for byte.
-* Phases run in the order of design §5 — device tags/aliases, then schedule creates/updates/replaces,
-  then deletes — so that a failure mid-way never leaves the project with fewer schedules than it
+* Phases run in plan order — device tags/aliases, then schedule creates/updates/replaces, then
+  deletes — so that a failure mid-way never leaves the project with fewer schedules than it
   asked for. A later phase still runs after failures in an earlier one: nothing in it depends on them.
 * Within a change, requests run in order and a failure stops that change (the ``PUT`` that disables a
   schedule cannot run when its create failed: it is *not attempted*). Changes within a phase run
@@ -85,7 +85,7 @@ class Requester(Protocol):
 
 
 def change_phase(change: Change) -> int | None:
-    """Which phase of design §5 a change belongs to (``None``: nothing to send)."""
+    """Which phase a change belongs to (``None``: nothing to send)."""
     if not change.requests:
         return None
     if change.address.startswith(("device/", "tag/")):

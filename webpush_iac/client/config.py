@@ -1,9 +1,9 @@
 """Where the client connects and with which credentials (no httpx here, so it is cheap to import).
 
-Base URLs come from the API reference §1.1. ``product`` stays a parameter because App Push uses the
-same v4 API on other hosts (design §1). A base URL override is allowed for proxies and the emulator,
-but plain http only reaches loopback: Basic auth over http elsewhere would send the master secret in
-clear text.
+Base URLs live in ``apispec`` (docs/api-notes.md "Hosts and authentication"). ``product`` stays a
+parameter because App Push uses the same v4 API on other hosts. A base URL override is allowed for
+proxies and the emulator, but plain http only reaches loopback: Basic auth over http elsewhere
+would send the master secret in clear text.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def is_loopback(host: str) -> bool:
 def check_base_url(url: str, *, in_process: bool = False) -> str:
     """Validate a base URL and return it normalised (no trailing slash, no trailing ``/v4``).
 
-    An older overview printed the base URL with ``/v4`` while every path we send starts with
+    A vendor overview printed the base URL with ``/v4`` while every path we send starts with
     ``/v4/``, so a pasted ``.../v4`` is stripped rather than doubled. ``in_process``: the URL only
     names an ASGI app called in this process, so no byte reaches a network and http is fine.
     """
@@ -98,7 +98,8 @@ def credentials_from_env(
     master_secret_env: str = "WEBPUSH_MASTER_SECRET",  # noqa: S107 - a variable name
     environ: Mapping[str, str] | None = None,
 ) -> Credentials:
-    """Read credentials from the environment variables a Project names (design §3.1)."""
+    """Read credentials from the environment variables a Project names (secrets never live in
+    manifests, which are in git)."""
     env = os.environ if environ is None else environ
     missing = [name for name in (app_key_env, master_secret_env) if not env.get(name, "").strip()]
     if missing:

@@ -1,9 +1,9 @@
-"""The Web Push v4 endpoints, as methods over one generic ``request`` (API reference §2-§4, §6).
+"""The Web Push v4 endpoints, as methods over one generic ``request``.
 
-A mixin so that ``client`` keeps the transport machinery (and the only httpx import) while this
+A mixin so that ``engagelab`` keeps the transport machinery (and the only httpx import) while this
 module holds what each endpoint means: paths, chunk sizes, and the defensive reading of answers
-whose shape the SDKs disagree on. Every path segment that comes from data is percent-encoded:
-tags and aliases may be CJK and must not be able to smuggle a ``/``.
+whose shape the SDKs disagree on (each is in docs/api-notes.md). Every path segment that comes
+from data is percent-encoded: tags and aliases may be CJK and must not be able to smuggle a ``/``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The async EngageLab Push v4 client: auth, rate limiting, retries, error mapping.
 
-The only module that imports httpx (design §2): every httpx or socket error is turned into an
+The only module that imports httpx: every httpx or socket error is turned into an
 :mod:`webpush_iac.errors` type here, so callers never see a third-party exception. What each
 endpoint means lives in :mod:`webpush_iac.client.endpoints`; the pure retry and decoding rules in
 :mod:`webpush_iac.client.policy`; base URLs and credentials in :mod:`webpush_iac.client.config`.
@@ -198,8 +198,9 @@ class EngageLabClient(EndpointsMixin):
     ) -> Any:
         """Send one API call with rate limiting and retries; return the decoded answer.
 
-        ``idempotent`` overrides the method/path rule of design §6 (only idempotent calls are
-        retried). A non-idempotent call whose outcome is unknown raises AmbiguousWriteError.
+        ``idempotent`` overrides the method/path rule of docs/api-notes.md "Retries" (only
+        idempotent calls are retried). A non-idempotent call whose outcome is unknown raises
+        AmbiguousWriteError.
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -343,7 +344,8 @@ class EngageLabClient(EndpointsMixin):
 
     @staticmethod
     def _ambiguous(error: ApiError) -> AmbiguousWriteError:
-        """A server failure on a non-idempotent write: the write may have happened (design §6)."""
+        """A server failure on a non-idempotent write: the write may have happened, so the caller
+        must re-read before trying again."""
         code = f" code {error.code}" if error.code is not None else ""
         ambiguous = AmbiguousWriteError(
             f"HTTP {error.status}{code}: {error.api_message}; the write may have been applied,"

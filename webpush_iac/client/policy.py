@@ -1,10 +1,10 @@
 """Pure HTTP policy for the client: body decoding, error mapping, retry rules, header parsing.
 
-Kept apart from ``client`` (the only httpx importer) so each rule is a plain function over
-status codes, bytes and strings. The rules follow design §6 and the API reference §1.3 and §8:
-EngageLab answers errors as ``{"error": {"code", "message"}}``, sometimes flat
-``{"code", "message"}``, and 5xx from a proxy as HTML; success bodies may be empty, the literal
-``success`` or ``{"success": true}``.
+Kept apart from ``engagelab`` (the only httpx importer) so each rule is a plain function over
+status codes, bytes and strings. The rules are docs/api-notes.md "Retries", "Success bodies" and
+"Error bodies and codes": EngageLab answers errors as ``{"error": {"code", "message"}}``,
+sometimes flat ``{"code", "message"}``, and 5xx from a proxy as HTML; success bodies may be empty,
+the literal ``success`` or ``{"success": true}``.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from webpush_iac.errors import (
 )
 
 RATE_LIMIT_CODE = 23008
-#: HTTP statuses worth another try for an idempotent call (design §6); 500 is retried once only.
+#: HTTP statuses worth another try for an idempotent call; a plain 500 is retried once only.
 RETRIABLE_STATUSES = frozenset({429, 502, 503, 504})
 #: EngageLab codes meaning "try again later": internal timeout, internal error, rate limited.
 RETRIABLE_CODES = frozenset({21030, 27000, RATE_LIMIT_CODE})
 SERVER_CODES = frozenset({21030, 27000})
-#: "authentication failed" / "verification info empty" (API reference §8.2), whatever the status.
+#: "authentication failed" / "verification info empty", whatever the status.
 AUTH_CODES = frozenset({21004, 27001})
 BACKOFF_BASE = 0.2
 BACKOFF_CAP = 10.0
@@ -53,7 +53,7 @@ class UndecodableBody(ValueError):
 
 
 def is_idempotent(method: str, path: str) -> bool:
-    """Whether repeating the request cannot change the outcome (design §6)."""
+    """Whether repeating the request cannot change the outcome (docs/api-notes.md "Retries")."""
     method = method.upper()
     if method in _IDEMPOTENT_METHODS:
         return True
@@ -179,7 +179,7 @@ def embedded_error(data: Any) -> tuple[int | None, str] | None:
 
 
 def is_retriable(error: ApiError, *, plain_500s_seen: int) -> bool:
-    """Whether an idempotent call should be tried again after this answer (design §6).
+    """Whether an idempotent call should be tried again after this answer.
 
     ``plain_500s_seen`` counts HTTP 500 answers so far, this one included: a 500 without a
     retriable code earns exactly one more try.
@@ -236,8 +236,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 def parse_msg_ids(data: Any) -> list[str]:
     """Message ids from a msg-ids answer.
 
-    ``MsgIds`` elements are irregular (API reference §2.1): JSON-encoded strings of
-    ``{"msg_id": ...}`` objects, bare id strings, objects, or numbers.
+    ``MsgIds`` elements are irregular (docs/api-notes.md "Schedules: get, delete and msg-ids"):
+    JSON-encoded strings of ``{"msg_id": ...}`` objects, bare id strings, objects, or numbers.
     """
     if not isinstance(data, dict):
         return []

@@ -1,6 +1,6 @@
 """Where plan/apply/audit/export send requests, and with which credentials.
 
-Design §7: ``--base-url`` / ``WEBPUSH_BASE_URL``, else the Project region; or the embedded emulator.
+``--base-url`` / ``WEBPUSH_BASE_URL``, else the Project region; or the embedded emulator.
 Only ``cli`` may import the emulator, so it hands over a factory for the ASGI app instead. A saved
 plan records its target (a base URL, or ``"emulator"``) and the *names* of the credential variables
 and the pacing and safety settings, never a secret, so ``apply --plan`` can reconnect and re-check
@@ -91,7 +91,7 @@ def connect(
     target: Target,
     environ: Mapping[str, str] | None = None,
 ) -> Connection:
-    """Resolve target and credentials for a project (design §7 target selection)."""
+    """Resolve target and credentials for a project."""
     env = os.environ if environ is None else environ
     if target.emulator is not None:
         creds = _emulator_credentials(settings, env)

@@ -1,4 +1,4 @@
-"""``export``: turn what is live into manifests that validate and plan as a no-op (design §7).
+"""``export``: turn what is live into manifests that validate and plan as a no-op.
 
 Why it exists: adopting webpush-iac on an app that already has schedules and tagged devices starts
 from "what is there now". The export is the inverse of ``manifest.load`` + ``diff`` over the live
@@ -14,7 +14,7 @@ Two things cannot round-trip and are reported as warnings instead of guessed at:
   by hand (move it in, apply, delete the old one).
 * Push fields the manifest schema has no place for; they would show as drift.
 
-YAML goes through ``manifest.dump_yaml`` (only ``manifest`` may import ruamel).
+YAML goes through ``manifest.dump_yaml`` (only ``manifest.yaml`` may import ruamel).
 """
 
 from __future__ import annotations

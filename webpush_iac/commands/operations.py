@@ -69,7 +69,8 @@ async def _open(
 
 
 def load_desired(paths: Paths, *, baseline: str | None = None) -> DesiredState:
-    """Manifests → DesiredState; with a baseline ref its devices are known too (design §3.4)."""
+    """Manifests → DesiredState; with a baseline ref its devices are known too, so a device
+    dropped from an exact tag since then loses the tag."""
     roots = list(paths) or ["."]
     extra: set[str] = set()
     if baseline:
@@ -128,7 +129,7 @@ async def _compute_plan(
 
 
 def write_plan_file(plan: Plan, path: str | Path) -> Path:
-    """Write the saved-plan JSON (design §5); it holds no credentials, only variable names."""
+    """Write the saved-plan JSON; it holds no credentials, only variable names."""
     out = Path(path)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -258,7 +259,7 @@ async def audit_command(
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> AuditReport:
-    """Read-only drift report (design §7 ``audit``); the CLI exits 2 when it has drift."""
+    """Read-only drift report; the CLI exits 2 when it has drift."""
     desired, conn = await _open(paths, target, baseline, environ)
     async with conn.client(read_only=True) as client:
         live = await read_live(client, desired, progress=progress)

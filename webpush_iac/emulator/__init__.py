@@ -1,7 +1,9 @@
-"""A local EngageLab Web Push v4 emulator (design §8): Starlette app, SQLite store, faults.
+"""A local EngageLab Web Push v4 emulator: Starlette app, SQLite store, faults.
 
 Only tests, the CLI (``webpush-iac emulator serve``) and the CLI's ``--emulator`` option use it;
-the reconciler core never imports it.
+the reconciler core never imports it. It keeps its own reading of the API on purpose: as an
+independent oracle it must not share the engine's interpretation, which would hide the engine's
+bugs.
 """
 
 from webpush_iac.emulator.app import create_app, emulator_of

@@ -1,4 +1,4 @@
-"""Test-only routes under ``/_emulator/`` (design §8): seed devices, move the clock, read the
+"""Test-only routes under ``/_emulator/``: seed devices, move the clock, read the
 request log, set faults, reset. They are authenticated like the API but never faulted, rate
 limited or logged, so a test's bookkeeping cannot disturb what it measures.
 """

@@ -3,7 +3,7 @@
 Devices exist only once registered (by the admin seed route): there is no API that creates or lists
 them (DOC: "no server API lists registration ids"), so the emulator cannot invent them either.
 Alias bindings are 1:1 (DOC); binding an alias that another device holds moves it, the newest
-binding winning (GUESS: the reference only says 1:1, not which side loses).
+binding winning (GUESS: the vendor only says 1:1, not which side loses).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Times in a trigger are zone-less wall clock (DOC). ``zone_type`` 1 reads them in the emulator's
 configured zone; ``zone_type`` 2 means "at this wall time on each device", which the emulator
-models with two zones (GUESS, design §8): the task has fired at all once the time passed in the
-EARLIEST zone (UTC+14), and it leaves the list only once it passed in the LATEST zone (UTC-12).
+models with two zones (GUESS, docs/api-notes.md "Emulator choices"): the task has fired at all once
+the time passed in the EARLIEST zone (UTC+14), and it leaves the list only once it passed in the
+LATEST zone (UTC-12).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Checks of a create-push payload (reference §4, design §3.2), shared by push and schedules.
+"""Checks of a create-push payload (docs/api-notes.md "Push payload"), shared by push and
+schedules.
 
 Each failed rule raises :class:`ApiFailure` with the push API's documented code; the schedule
 routes re-wrap that into their own code. Rules are applied in a fixed order so the same bad body

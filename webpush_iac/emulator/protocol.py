@@ -1,8 +1,9 @@
 """The emulator's wire vocabulary: error codes, the error exception and the reply type.
 
-Every code the emulator can answer with is named here with the evidence it rests on (tags of
-``engagelab-api.md``: DOC, DOC*, SDK, JPUSH, GUESS), so a reader can tell a documented answer from
-one we had to pick.
+Every code the emulator can answer with is named here with the evidence it rests on, so a reader
+can tell a documented answer from one we had to pick. The emulator's comments tag evidence with
+the levels of docs/api-notes.md: DOC vendor doc, DOC* vendor summary, SDK official SDK, JPUSH
+inferred from JPush, GUESS guess; the guesses are listed there under "Emulator choices".
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, Literal
 
 Family = Literal["push", "schedule", "device", "admin"]
 
-# --- push / batch / statistics (reference §8.2) ---------------------------------------------------
+# --- push / batch / statistics (docs/api-notes.md "Error bodies and codes") -----------------------
 PUSH_METHOD_NOT_ALLOWED = 21001  # DOC*: 405
 PUSH_MISSING_PARAMETER = 21002  # DOC*: 400
 PUSH_INVALID_PARAMETER = 21003  # DOC*: 400 (also used for malformed JSON: GUESS)
@@ -29,14 +30,14 @@ RATE_LIMITED_MESSAGE = "Rate limit exceeded for the API"
 DISTRIBUTION_WITHOUT_ALERT = 27008  # DOC*: 401 on the push API
 DISTRIBUTION_INVALID = 27009  # DOC*: 401 on the push API
 
-# --- devices / tags / aliases (reference §3.3) ----------------------------------------------------
+# --- devices / tags / aliases ---------------------------------------------------------------------
 DEVICE_AUTH_MISSING = 27001  # DOC*: 401, empty credentials
 DEVICE_AUTH_FAILED = 27004  # JPUSH 7004 -> GUESS: 401, wrong credentials
 # GUESS from JPUSH 7002 "illegal request parameter": one code for every bad device/tag/alias input
 # (400) and, with 404, for a registration id the emulator has never seen.
 DEVICE_INVALID = 27002
 
-# --- schedules (reference §2.7): JPush 8xxx with the "2" prefix EngageLab uses elsewhere (GUESS) -
+# --- schedules: JPush 8xxx with the "2" prefix EngageLab uses elsewhere (GUESS) -------------------
 SCHEDULE_INVALID = 28100  # JPUSH 8100: 400 for every invalid task / body / update
 SCHEDULE_AUTH_FAILED = 28101  # JPUSH 8101: 401
 SCHEDULE_NOT_FOUND = 28104  # JPUSH 8104: 404

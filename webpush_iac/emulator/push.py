@@ -1,8 +1,9 @@
-"""Push routes (reference §4, §6.1): push, push/validate, batch push and message details.
+"""Push routes: push, push/validate, batch push and message details.
 
-A push "sends" by recording a message with the number of devices its audience reached; message
-details report that number as targets/sent/delivered with no impressions or clicks (GUESS: there
-are no browsers behind the emulator to show or click anything).
+The API facts are docs/api-notes.md "Push, batch push and statistics". A push "sends" by
+recording a message with the number of devices its audience reached; message details report that
+number as targets/sent/delivered with no impressions or clicks (GUESS: there are no browsers
+behind the emulator to show or click anything).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Schedule routes (reference §2) and the lazy firing that runs before every API call.
+"""Schedule routes and the lazy firing that runs before every API call (docs/api-notes.md
+"Schedules: list", "Lifecycle").
 
 There is no background task: each call first advances every task whose next event (a firing or
 leaving the list) is due, using the emulator clock. That makes firing deterministic under an

@@ -1,7 +1,8 @@
-"""Tag and alias routes (reference §3.2): bulk tag membership, counts, alias lookups.
+"""Tag and alias routes (docs/api-notes.md "Devices, tags and aliases"): bulk membership, counts,
+alias lookups.
 
 Bulk tag calls are all-or-nothing inside one transaction: a call naming an unregistered device or
-pushing a device past 100 tags changes nothing (GUESS: the reference does not say whether the real
+pushing a device past 100 tags changes nothing (GUESS: nothing we read says whether the real
 API applies the valid part).
 """
 

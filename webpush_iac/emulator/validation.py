@@ -1,4 +1,5 @@
-"""Schedule body checks (reference §2.2-§2.5) and the name/tag/alias character rules (§3.1).
+"""Schedule body checks (docs/api-notes.md "Schedules: create and update", "Triggers") and the
+name/tag/alias character rules.
 
 Every failure is a 400 with the schedule code 28100 (GUESS, see ``protocol``) and a message that
 names the offending field, so a test or a user can see which rule fired.

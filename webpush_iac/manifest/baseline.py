@@ -1,4 +1,4 @@
-"""Registration ids named by the manifests at another git commit (``--baseline REF``, design §3.4).
+"""Registration ids named by the manifests at another git commit (``--baseline REF``).
 
 Without a baseline a device dropped from an ``exact`` tag's list is simply no longer known, so it
 would keep the tag forever. Reading the manifests as they were at the merge base (or the previous
@@ -6,8 +6,8 @@ commit) makes those devices known again, with no desired tags. Old manifests may
 today's rules, so they are read best-effort: whatever parses and looks like an id counts.
 
 Git is read through ``git ls-tree`` and one ``git cat-file --batch`` per round, so a large tree
-costs two processes, not one per file. The YAML parser is passed in (only ``manifest`` imports
-ruamel.yaml).
+costs two processes, not one per file. The YAML parser is passed in (only ``manifest.yaml``
+imports ruamel.yaml).
 """
 
 from __future__ import annotations

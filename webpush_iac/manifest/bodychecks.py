@@ -1,8 +1,8 @@
-"""Checks on a rendered push body that only the finished payload can answer (engagelab-api.md §4.6).
+"""Checks on a rendered push body that only the finished payload can answer.
 
 Field-level limits (URLs, button count, time_to_live, audience sizes) are checked where the value
-is declared; what is left is the size of the whole thing, measured the way the API measures it
-(compact UTF-8 JSON), and values JSON cannot carry at all.
+is declared; what is left is the size of the whole thing (docs/api-notes.md "Limits": compact
+UTF-8 JSON, our reading of how the API measures it), and values JSON cannot carry at all.
 """
 
 from __future__ import annotations

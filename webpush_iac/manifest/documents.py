@@ -1,4 +1,4 @@
-"""Parsed documents → a validated, rendered DesiredState (design §3), every problem collected.
+"""Parsed documents → a validated, rendered DesiredState, every problem collected.
 
 The Project is validated first because the others depend on it (time zone and prefix for time
 and name checks, vars for templates); an invalid Project falls back to the defaults so the other

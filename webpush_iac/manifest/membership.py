@@ -1,10 +1,11 @@
-"""Device and Tag documents → the desired tags and alias of every known device (design §3.4).
+"""Device and Tag documents → the desired tags and alias of every known device.
 
-There is no list-devices API, so the project can only reconcile devices it names: every
-registration id of a Device, of a Tag's members/members_file, or of a Tag's ``remove``. Work is
-linear in the number of memberships (a Tag may list 100,000 devices), and the static limits that
-do not depend on live state (one device per alias, ≤ 100 declared tags per device) are checked
-here, where each declaration's location is still known.
+There is no list-devices API (docs/api-notes.md "Devices, tags and aliases"), so the project can
+only reconcile devices it names: every registration id of a Device, of a Tag's
+members/members_file, or of a Tag's ``remove``. Work is linear in the number of memberships (a Tag
+may list 100,000 devices), and the static limits that do not depend on live state (one device per
+alias, ≤ 100 declared tags per device) are checked here, where each declaration's location is
+still known.
 """
 
 from __future__ import annotations
@@ -178,7 +179,7 @@ def _add_device(acc: _Devices, doc: SourceDoc, device: DeviceModel) -> None:
             acc.alias_owner[alias] = (rid, where, label)
     for i, tag in enumerate(device.spec.tags):
         acc.wanted[rid].add(tag)
-        if tag not in acc.policies:  # only in Devices' tags: managed, exact (design §3.4)
+        if tag not in acc.policies:  # named only in Devices' tags: managed, mode exact
             acc.policies[tag] = TagPolicy(tag, "exact", doc.ref(("spec", "tags", i)))
 
 

@@ -131,7 +131,10 @@ class Renderer:
         schedule: ScheduleModel,
         template: tuple[SourceDoc, TemplateModel] | None,
     ) -> Rendered:
-        """The complete API push object of ``schedule`` (design §3.2/§3.3), or its problems."""
+        """The complete API push object of ``schedule``, or its problems.
+
+        The shape is docs/api-notes.md "Push payload"; schedule options merge over the template's.
+        """
         push = schedule.spec.push
         out = Rendered(None)
         variables = self._variables(sdoc, schedule, template, out.problems)

@@ -6,7 +6,7 @@ remove in one call, so 10,000 devices gaining one tag cost 10 requests instead o
 changes (``device/RID``) therefore carry only their alias requests and the fingerprint apply checks;
 tag changes (``tag/NAME``) carry the membership requests.
 
-Only tags the project manages are ever removed (design §3.4): a tag the app's own SDK set stays. No
+Only tags the project manages are ever removed: a tag the app's own SDK set stays. No
 deepdiff here: device states are sets and set arithmetic is both exact and fast.
 """
 

@@ -170,7 +170,8 @@ class PlanProblem:
 
 
 def _order_key(change: Change) -> tuple[int, str]:
-    """Devices, then tags, then schedule creates/updates, then deletions, then notes (design §5)."""
+    """Devices, then tags, then schedule creates/updates, then deletions, then notes: the order
+    apply sends them in, so a failure part-way never leaves fewer schedules than asked for."""
     if change.kind == "device":
         return (0, change.address)
     if change.kind == "tag":

@@ -9,7 +9,7 @@ The rule for fields the server adds: a key that the live push carries and the de
 is
 
 * kept, and so reported as drift, when it is part of the documented create-push schema
-  (engagelab-api.md §4 — e.g. ``notification.web.image`` set by someone in another tool);
+  (docs/api-notes.md "Push payload" — e.g. ``notification.web.image`` set in another tool);
 * dropped when it is not in that schema (``schedule_id``, ``msg_id``, anything new the server
   invents), or when it is a known server default: ``request_id`` and ``from`` (echoed or generated
   by the server) and ``options.time_to_live`` equal to the documented default 86400.

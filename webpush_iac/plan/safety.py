@@ -23,7 +23,7 @@ def check_safety(
     *,
     owned_live_count: int | None = None,
 ) -> None:
-    """Refuse plans that delete or touch more than the project's thresholds allow (design §5).
+    """Refuse plans that delete or touch more than the project's thresholds allow.
 
     Deletes count every schedule DELETE (plain deletes, replaces, a conflict's extra copies). As in
     octoDNS the percentage only applies once at least 10 owned schedules exist live: deleting 2 of

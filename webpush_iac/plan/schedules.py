@@ -199,7 +199,8 @@ def create_requests(want: DesiredSchedule) -> tuple[ApiRequest, ...]:
 
 
 def _body(want: DesiredSchedule) -> JSON:
-    """All four sections on every write: the API replaces a section wholesale (reference §2.5)."""
+    """All four sections on every write: the API replaces a section wholesale (docs/api-notes.md
+    "Schedules: create and update")."""
     return copy.deepcopy(want.api_body())
 
 

@@ -1,4 +1,4 @@
-"""Pydantic models of the five manifest kinds (design §3): Project, Template, Schedule, Device, Tag.
+"""Pydantic models of the five manifest kinds: Project, Template, Schedule, Device, Tag.
 
 The models are strict (YAML ``yes`` or ``"5"`` never quietly becomes a bool or an int) and closed
 (``extra="forbid"``: a typo is an error, not an ignored key). Checks that depend on the Project

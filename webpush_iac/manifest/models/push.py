@@ -1,8 +1,8 @@
-"""Models of push content shared by Template and Schedule documents (engagelab-api.md §4.3-§4.5).
+"""Push content shared by Template and Schedule documents (docs/api-notes.md "Push payload").
 
-Strings here are Jinja2 templates; they are checked as types now and as rendered values later
-(``payload``), because only rendering knows what a URL or an alert finally is. Numeric options are
-never templated, so their API limits are plain constraints.
+Strings here are Jinja2 templates; they are checked as types here and as rendered values later
+(``templating``, ``bodychecks``), because only rendering knows what a URL or an alert finally
+is. Numeric options are never templated, so their API limits are plain constraints.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Schedule triggers (engagelab-api.md §2.3) and the clock-dependent checks on them.
+"""Schedule triggers (docs/api-notes.md "Triggers") and the clock-dependent checks on them.
 
 Kept apart from the document models because they are the part that reads the validation context:
 "at most one year ahead" needs the project time zone and a "now" that tests can pin.
