@@ -69,10 +69,11 @@ _NOT_SENT = (
 
 #: Connections per httpx pool; a client of ``concurrency`` N holds ceil(N / POOL_SIZE) pools.
 #: httpcore's pool scans every connection it holds (and, in its keep-alive rule, every one again
-#: per idle one) on each request and each answer: one pool of 32 connections spent more CPU than
-#: the rest of the request, several small ones keep those scans short (benchmarks/RESULTS.md).
-#: Each pool keeps all its connections alive: httpx's default keeps 20, and its rule counts all
-#: connections, not idle ones, so past 20 every answer closed a connection.
+#: per idle one) on each request and each answer, so the cost of a pool grows faster than its size:
+#: at 32 connections the scans cost more CPU than the rest of the request, and small pools keep them
+#: short (profile in benchmarks/RESULTS.md). Each pool keeps all its connections alive: httpx's
+#: keep-alive limit counts all connections, not idle ones, so any limit below the pool size would
+#: close a connection after every answer.
 POOL_SIZE = 8
 
 

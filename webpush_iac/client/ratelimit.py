@@ -21,10 +21,11 @@ from collections.abc import Awaitable, Callable
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
-#: Burst capacity as a fraction of the rate: 450 qps + a 9-token burst is at most 459 in any second.
-#: It was 0.1 (495 in a second), which left the server's 500 a 1% margin: the benchmark's opening
-#: burst plus a few milliseconds of scheduling jitter drew 12-25 answers of 23008 per 10,000 reads
-#: (benchmarks/RESULTS.md). 8% absorbs ~90 ms of jitter and costs ~0.1 s once per run.
+#: Burst capacity as a fraction of the rate: at 450 qps a 9-token burst makes at most 459 requests
+#: in any second. The server allows 500 (docs/api-notes.md "Rate limits"), so the remaining 41
+#: (8%, about 90 ms of sending) absorb the scheduling jitter that bunches requests into one second;
+#: a burst that uses up that margin draws 23008 answers, and each one halves the rate. A burst only
+#: saves time when the bucket is full, at the start of a run, so a small one costs almost nothing.
 BURST_FRACTION = 0.02
 #: After a decrease, further rate-limited answers within this many seconds are echoes of requests
 #: sent before the decrease (32 in flight would otherwise halve the rate 32 times).
