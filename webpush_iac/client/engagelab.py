@@ -30,7 +30,7 @@ from webpush_iac import __version__
 from webpush_iac.client.config import Credentials, check_base_url
 from webpush_iac.client.endpoints import EndpointsMixin
 from webpush_iac.client.policy import (
-    UndecodableBody,
+    _UndecodableBody,
     backoff_delay,
     decode_success,
     embedded_error,
@@ -314,7 +314,7 @@ class EngageLabClient(EndpointsMixin):
         if 200 <= status < 300:
             try:
                 data = decode_success(body)
-            except UndecodableBody:
+            except _UndecodableBody:
                 error = error_for(status, body, method=method, path=path, scrub=self._scrub)
                 error = self._ambiguous(error) if not idempotent else error
                 return _Answer(error=error)

@@ -48,7 +48,7 @@ _SCRIPT_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.D
 _TAG = re.compile(r"<[^>]*>")
 
 
-class UndecodableBody(ValueError):
+class _UndecodableBody(ValueError):
     """A 2xx body that is neither empty, ``success`` nor JSON."""
 
 
@@ -91,7 +91,7 @@ def _load_json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise UndecodableBody(str(exc)) from exc
+        raise _UndecodableBody(str(exc)) from exc
 
 
 def parse_error_body(body: bytes) -> tuple[int | None, str]:
@@ -100,7 +100,7 @@ def parse_error_body(body: bytes) -> tuple[int | None, str]:
         return None, ""
     try:
         data = _load_json(body)
-    except UndecodableBody:
+    except _UndecodableBody:
         return None, excerpt(body.decode("utf-8", errors="replace"))
     if isinstance(data, dict):
         inner = data.get("error")
@@ -267,7 +267,6 @@ __all__ = [
     "RATE_LIMIT_CODE",
     "RETRIABLE_CODES",
     "RETRIABLE_STATUSES",
-    "UndecodableBody",
     "backoff_delay",
     "decode_success",
     "embedded_error",

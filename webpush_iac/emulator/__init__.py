@@ -8,11 +8,9 @@ bugs.
 
 from webpush_iac.emulator.app import create_app, emulator_of
 from webpush_iac.emulator.config import EmulatorConfig
-from webpush_iac.emulator.faults import DroppedConnection
 from webpush_iac.emulator.server import running_server, serve
 
 __all__ = [
-    "DroppedConnection",
     "EmulatorConfig",
     "create_app",
     "emulator_of",

@@ -28,15 +28,15 @@ from starlette.types import Receive, Scope, Send
 from webpush_iac.emulator import admin, devices, push, schedules, tags
 from webpush_iac.emulator.config import EmulatorConfig
 from webpush_iac.emulator.core import NO_BODY, Call, Emulator, Handler
-from webpush_iac.emulator.faults import DroppedConnection
+from webpush_iac.emulator.faults import _DroppedConnection
 from webpush_iac.emulator.protocol import (
     FAMILY_CODES,
     PUSH_METHOD_NOT_ALLOWED,
     PUSH_SERVICE_TIMEOUT,
     RATE_LIMITED,
     RATE_LIMITED_MESSAGE,
-    ApiFailure,
     Family,
+    _ApiFailure,
     invalid,
 )
 
@@ -109,7 +109,7 @@ class Endpoint:
     async def _run(self, request: Request, raw: bytes) -> _Outcome:
         try:
             return await self._dispatch(request, raw)
-        except ApiFailure as failure:
+        except _ApiFailure as failure:
             return _Outcome(failure.status, failure.body())
         except Exception:
             logger.exception("emulator failed on %s %s", request.method, request.url.path)
@@ -123,22 +123,22 @@ class Endpoint:
         if not self.admin:
             if emu.limiter.acquire(app_key, emu.faults.qps) < 1:
                 # DOC*: 23008 comes with HTTP 400, not 429.
-                raise ApiFailure(400, RATE_LIMITED, RATE_LIMITED_MESSAGE)
+                raise _ApiFailure(400, RATE_LIMITED, RATE_LIMITED_MESSAGE)
             if emu.faults.latency_ms:
                 await asyncio.sleep(emu.faults.latency_ms / 1000)
             if emu.faults.roll_fail():
-                raise ApiFailure(503, PUSH_SERVICE_TIMEOUT, "internal service timeout")  # DOC*
+                raise _ApiFailure(503, PUSH_SERVICE_TIMEOUT, "internal service timeout")  # DOC*
             if emu.faults.roll_drop():
                 return _Outcome(drop=True)
         handler = self.handlers.get(request.method)
         if handler is None:
             if not self.handlers:
                 code = FAMILY_CODES[self.family][3]
-                raise ApiFailure(404, code, f"no such API: {request.url.path}")
+                raise _ApiFailure(404, code, f"no such API: {request.url.path}")
             code = (
                 PUSH_METHOD_NOT_ALLOWED if self.family == "push" else FAMILY_CODES[self.family][2]
             )
-            raise ApiFailure(405, code, f"{request.method} is not supported here")
+            raise _ApiFailure(405, code, f"{request.method} is not supported here")
         body = _parse_json(raw, self.family) if request.method in ("POST", "PUT") else NO_BODY
         if not self.admin:
             schedules.evaluate(emu, now)
@@ -160,7 +160,7 @@ class Endpoint:
         missing, wrong, _, _ = FAMILY_CODES[self.family]
         header = request.headers.get("authorization")
         if not header:
-            raise ApiFailure(401, missing, "authentication information is missing")
+            raise _ApiFailure(401, missing, "authentication information is missing")
         scheme, _, token = header.partition(" ")
         try:
             decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
@@ -171,7 +171,7 @@ class Endpoint:
         key_ok = hmac.compare_digest(key.encode(), config.app_key.encode())
         secret_ok = hmac.compare_digest(secret.encode(), config.master_secret.encode())
         if scheme.lower() != "basic" or not sep or not (key_ok and secret_ok):
-            raise ApiFailure(401, wrong, "authentication failed")
+            raise _ApiFailure(401, wrong, "authentication failed")
         return key
 
     def _log(self, request: Request, raw: bytes, outcome: _Outcome) -> None:
@@ -206,7 +206,7 @@ async def _drop(send: Send) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", b"64")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b'{"schedule_id": "', "more_body": True})
-    raise DroppedConnection("the emulator dropped the connection (injected fault)")
+    raise _DroppedConnection("the emulator dropped the connection (injected fault)")
 
 
 def _routes(emu: Emulator) -> list[Route]:

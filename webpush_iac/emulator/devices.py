@@ -17,7 +17,7 @@ from typing import Any
 
 from webpush_iac.emulator.clock import format_datetime
 from webpush_iac.emulator.core import Call
-from webpush_iac.emulator.protocol import DEVICE_INVALID, EMPTY, ApiFailure, Reply
+from webpush_iac.emulator.protocol import DEVICE_INVALID, EMPTY, Reply, _ApiFailure
 from webpush_iac.emulator.validation import MAX_LABEL_BYTES, valid_label
 
 MAX_TAGS_PER_DEVICE = 100  # DOC
@@ -26,13 +26,13 @@ MAX_IDS_PER_CALL = 1000  # JPUSH: ≤ 1000 registration ids per bulk call
 _RID_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")  # GUESS: registration ids are short tokens
 
 
-def bad(message: str) -> ApiFailure:
-    return ApiFailure(400, DEVICE_INVALID, message)
+def bad(message: str) -> _ApiFailure:
+    return _ApiFailure(400, DEVICE_INVALID, message)
 
 
-def unknown_device(rid: str) -> ApiFailure:
+def unknown_device(rid: str) -> _ApiFailure:
     # GUESS: an id the emulator never registered is "not found" (404) with the device code.
-    return ApiFailure(404, DEVICE_INVALID, f"registration id {rid!r} is not registered")
+    return _ApiFailure(404, DEVICE_INVALID, f"registration id {rid!r} is not registered")
 
 
 def check_label(value: Any, what: str) -> str:

@@ -18,7 +18,7 @@ from webpush_iac.emulator.config import EmulatorConfig
 FAULT_KEYS = frozenset({"latency_ms", "fail_rate", "drop_rate", "commit_then_drop", "qps", "seed"})
 
 
-class DroppedConnection(ConnectionResetError):
+class _DroppedConnection(ConnectionResetError):
     """Raised after a partial response so the server cuts the connection (or, in-process, so
     the caller sees a reset): the client must treat the outcome as unknown."""
 

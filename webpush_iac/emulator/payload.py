@@ -1,7 +1,7 @@
 """Checks of a create-push payload (docs/api-notes.md "Push payload"), shared by push and
 schedules.
 
-Each failed rule raises :class:`ApiFailure` with the push API's documented code; the schedule
+Each failed rule raises :class:`_ApiFailure` with the push API's documented code; the schedule
 routes re-wrap that into their own code. Rules are applied in a fixed order so the same bad body
 always gets the same answer.
 """
@@ -23,7 +23,7 @@ from webpush_iac.emulator.protocol import (
     PUSH_PARAMETER_ERROR,
     PUSH_TOO_LARGE,
     PUSH_UNEXPECTED_PARAMETER,
-    ApiFailure,
+    _ApiFailure,
 )
 
 ENVELOPE_KEYS = frozenset({"from", "to", "body", "request_id", "custom_args"})
@@ -45,8 +45,8 @@ W3PUSH_DISTRIBUTIONS = frozenset({"first_ospush", "mtpush", "secondary_push", "o
 _CID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
-def _fail(code: int, message: str, status: int = 400) -> ApiFailure:
-    return ApiFailure(status, code, message)
+def _fail(code: int, message: str, status: int = 400) -> _ApiFailure:
+    return _ApiFailure(status, code, message)
 
 
 def json_size(value: Any) -> int:

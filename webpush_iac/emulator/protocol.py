@@ -51,7 +51,7 @@ FAMILY_CODES: dict[Family, tuple[int, int, int, int]] = {
 }
 
 
-class ApiFailure(Exception):
+class _ApiFailure(Exception):
     """Raised anywhere inside a handler to answer with the nested EngageLab error body."""
 
     def __init__(self, status: int, code: int, message: str) -> None:
@@ -64,9 +64,9 @@ class ApiFailure(Exception):
         return {"error": {"code": self.code, "message": self.message}}
 
 
-def invalid(family: Family, message: str) -> ApiFailure:
+def invalid(family: Family, message: str) -> _ApiFailure:
     """A 400 with the family's generic invalid-input code."""
-    return ApiFailure(400, FAMILY_CODES[family][2], message)
+    return _ApiFailure(400, FAMILY_CODES[family][2], message)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from webpush_iac.emulator.protocol import (
     PUSH_UNEXPECTED_PARAMETER,
     RATE_LIMITED,
     RATE_LIMITED_MESSAGE,
-    ApiFailure,
     Reply,
+    _ApiFailure,
 )
 from webpush_iac.emulator.store import MSG_ID_BASE, message_num, record_message
 
@@ -36,7 +36,7 @@ def push(call: Call) -> Reply:
     with call.emu.store.tx() as conn:
         targets = resolve_audience(conn, payload["to"])
         if not targets:
-            raise ApiFailure(400, PUSH_NO_TARGET, "no device matches the audience")  # DOC*
+            raise _ApiFailure(400, PUSH_NO_TARGET, "no device matches the audience")  # DOC*
         msg_id = record_message(
             conn, schedule_id=None, sent_at=call.now.timestamp(), targets=len(targets), kind="push"
         )
@@ -53,19 +53,19 @@ def validate_push(call: Call) -> Reply:
 def _batch(call: Call, by: str) -> Reply:
     body = call.json()
     if not isinstance(body, dict):
-        raise ApiFailure(400, PUSH_BAD_TYPE_OR_LENGTH, "request body must be a JSON object")
+        raise _ApiFailure(400, PUSH_BAD_TYPE_OR_LENGTH, "request body must be a JSON object")
     if set(body) - {"requests"}:
-        raise ApiFailure(400, PUSH_UNEXPECTED_PARAMETER, "only requests is expected")
+        raise _ApiFailure(400, PUSH_UNEXPECTED_PARAMETER, "only requests is expected")
     if "requests" not in body:
-        raise ApiFailure(400, PUSH_MISSING_PARAMETER, "requests is required")
+        raise _ApiFailure(400, PUSH_MISSING_PARAMETER, "requests is required")
     items = body["requests"]
     if not isinstance(items, list):
-        raise ApiFailure(400, PUSH_BAD_TYPE_OR_LENGTH, "requests must be a list")
+        raise _ApiFailure(400, PUSH_BAD_TYPE_OR_LENGTH, "requests must be a list")
     if not 1 <= len(items) <= MAX_BATCH:
-        raise ApiFailure(400, PUSH_INVALID_PARAMETER, f"requests must hold 1..{MAX_BATCH} entries")
+        raise _ApiFailure(400, PUSH_INVALID_PARAMETER, f"requests must hold 1..{MAX_BATCH} entries")
     targets = [check_batch_item(item) for item in items]
     if len(set(targets)) != len(targets):
-        raise ApiFailure(400, PUSH_INVALID_PARAMETER, "targets must be unique within a call")
+        raise _ApiFailure(400, PUSH_INVALID_PARAMETER, "targets must be unique within a call")
     # DOC: each target costs one unit of the push QPS; the call itself already paid for one.
     granted = 1 + call.emu.limiter.acquire(call.app_key, call.emu.faults.qps, len(targets) - 1)
     results: dict[str, Any] = {}
@@ -120,9 +120,9 @@ def message_details(call: Call) -> Reply:
     raw = call.query.get("message_ids", "")
     ids = [part.strip() for part in raw.split(",") if part.strip()]
     if not ids:
-        raise ApiFailure(400, PUSH_MISSING_PARAMETER, "message_ids is required")
+        raise _ApiFailure(400, PUSH_MISSING_PARAMETER, "message_ids is required")
     if len(ids) > MAX_DETAIL_IDS:
-        raise ApiFailure(400, PUSH_INVALID_PARAMETER, f"at most {MAX_DETAIL_IDS} message ids")
+        raise _ApiFailure(400, PUSH_INVALID_PARAMETER, f"at most {MAX_DETAIL_IDS} message ids")
     nums = {num: msg_id for msg_id in ids if (num := message_num(msg_id)) is not None}
     with call.emu.store.tx() as conn:
         rows = conn.execute(

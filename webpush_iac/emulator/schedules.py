@@ -22,8 +22,8 @@ from webpush_iac.emulator.protocol import (
     EMPTY,
     SCHEDULE_INVALID,
     SCHEDULE_NOT_FOUND,
-    ApiFailure,
     Reply,
+    _ApiFailure,
 )
 from webpush_iac.emulator.store import MSG_ID_BASE, record_message
 from webpush_iac.emulator.validation import TimeContext, check_create, check_update
@@ -95,7 +95,7 @@ def _advance(conn: sqlite3.Connection, emu: Emulator, row: sqlite3.Row, now: dat
 def _find(conn: sqlite3.Connection, schedule_id: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM schedules WHERE id = ?", (schedule_id,)).fetchone()
     if row is None:
-        raise ApiFailure(404, SCHEDULE_NOT_FOUND, f"schedule {schedule_id!r} does not exist")
+        raise _ApiFailure(404, SCHEDULE_NOT_FOUND, f"schedule {schedule_id!r} does not exist")
     return row  # type: ignore[no-any-return]
 
 
@@ -110,7 +110,7 @@ def list_schedules(call: Call) -> Reply:
     """50 valid tasks per page in creation order; a page past the end is empty (JPUSH)."""
     raw = call.query.get("page", "1")
     if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
-        raise ApiFailure(400, SCHEDULE_INVALID, "page must be a positive integer")
+        raise _ApiFailure(400, SCHEDULE_INVALID, "page must be a positive integer")
     page = int(raw)
     size = call.emu.config.page_size
     with call.emu.store.tx() as conn:
@@ -142,7 +142,7 @@ def create_schedule(call: Call) -> Reply:
         valid = conn.execute("SELECT COUNT(*) FROM schedules WHERE valid = 1").fetchone()[0]
         if valid >= emu.config.max_valid_schedules:
             # DOC*/JPUSH: at most 1000 valid tasks per app key; the code is our GUESS.
-            raise ApiFailure(
+            raise _ApiFailure(
                 400,
                 SCHEDULE_INVALID,
                 f"the app already has {emu.config.max_valid_schedules} valid scheduled tasks",
@@ -181,7 +181,7 @@ def update_schedule(call: Call) -> Reply:
         row = _find(conn, call.params["schedule_id"])
     if not row["valid"]:
         # JPUSH: an expired task ("has been at term") cannot be updated.
-        raise ApiFailure(400, SCHEDULE_INVALID, "the task has expired and cannot be updated")
+        raise _ApiFailure(400, SCHEDULE_INVALID, "the task has expired and cannot be updated")
     body = check_update(call.json(), row["kind"], _ctx(call))
     merged = _to_object(row)
     merged.update(body)

@@ -20,7 +20,7 @@ from webpush_iac.client.config import is_loopback
 from webpush_iac.emulator.app import create_app, emulator_of
 from webpush_iac.emulator.config import EmulatorConfig
 from webpush_iac.emulator.core import Emulator
-from webpush_iac.emulator.faults import DroppedConnection
+from webpush_iac.emulator.faults import _DroppedConnection
 
 STARTUP_TIMEOUT = 15.0
 
@@ -30,7 +30,7 @@ class _HideInjectedDrops(logging.Filter):
     drop is intended, so it is not worth a traceback on the emulator's console."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], DroppedConnection))
+        return not (record.exc_info and isinstance(record.exc_info[1], _DroppedConnection))
 
 
 _UVICORN_ERRORS = logging.getLogger("uvicorn.error")

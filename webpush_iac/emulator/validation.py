@@ -15,7 +15,7 @@ from typing import Any
 from webpush_iac.emulator.clock import add_years, parse_datetime, parse_time, to_utc
 from webpush_iac.emulator.firing import WEEKDAYS, first_wall_firing, zones_for
 from webpush_iac.emulator.payload import check_push
-from webpush_iac.emulator.protocol import SCHEDULE_INVALID, ApiFailure
+from webpush_iac.emulator.protocol import SCHEDULE_INVALID, _ApiFailure
 
 # DOC: "CJK characters, letters, digits, underscore". GUESS for which blocks count as CJK:
 # the unified ideographs (+ extensions and compatibility forms), kana and hangul syllables.
@@ -48,8 +48,8 @@ def valid_label(value: object, max_bytes: int) -> bool:
     )
 
 
-def _bad(message: str) -> ApiFailure:
-    return ApiFailure(400, SCHEDULE_INVALID, message)
+def _bad(message: str) -> _ApiFailure:
+    return _ApiFailure(400, SCHEDULE_INVALID, message)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def check_schedule_push(value: Any) -> dict[str, Any]:
     """A schedule's push must be a valid push (JPUSH); the push code is kept in the message."""
     try:
         return check_push(value)
-    except ApiFailure as exc:
+    except _ApiFailure as exc:
         raise _bad(f"push: {exc.message} (push code {exc.code})") from None
 
 

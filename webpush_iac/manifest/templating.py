@@ -34,7 +34,7 @@ CONTENT = frozenset({"notification", "message"})
 INTERNALS = "template code may not access Python internals"
 
 
-class OutputTooLarge(SecurityError):
+class _OutputTooLarge(SecurityError):
     """A template tried to build a huge value (``'x' * 10**9``)."""
 
 
@@ -45,7 +45,7 @@ class _Sandbox(SandboxedEnvironment):
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise OutputTooLarge("exponent too large")
+            raise _OutputTooLarge("exponent too large")
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if (
@@ -53,7 +53,7 @@ class _Sandbox(SandboxedEnvironment):
                     and isinstance(times, int)
                     and len(seq) * times > MAX_SEQUENCE
                 ):
-                    raise OutputTooLarge(f"a value longer than {MAX_SEQUENCE} items")
+                    raise _OutputTooLarge(f"a value longer than {MAX_SEQUENCE} items")
         return super().call_binop(context, operator, left, right)
 
 
@@ -266,7 +266,7 @@ class Renderer:
             return None  # reported by the static check of the document
         try:
             return compiled.render(variables)
-        except OutputTooLarge as exc:
+        except _OutputTooLarge as exc:
             problems.append(doc.problem(path, f"template output too large: {exc}"))
         except SecurityError as exc:
             problems.append(doc.problem(path, f"{INTERNALS}: {exc}"))
