@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from webpush_iac.apispec import BASE_URLS
+from webpush_iac.apispec import BASE_URLS, V4
 from webpush_iac.errors import ConfigError
 
 
@@ -55,8 +55,8 @@ def check_base_url(url: str, *, in_process: bool = False) -> str:
             "(http is only allowed for 127.0.0.0/8, ::1 and localhost)"
         )
     path = parts.path.rstrip("/")
-    if path.endswith("/v4"):
-        path = path[: -len("/v4")].rstrip("/")
+    if path.endswith(V4):
+        path = path[: -len(V4)].rstrip("/")
     return f"{parts.scheme}://{parts.netloc}{path}"
 
 
