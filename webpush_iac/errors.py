@@ -2,7 +2,9 @@
 
 Every error the library raises on purpose is a :class:`WebpushIacError`. Third-party errors are
 translated where they enter (httpx in ``client``, YAML and pydantic in ``manifest``), so the CLI has a
-single error boundary and never shows a traceback for a user mistake::
+single error boundary and never shows a traceback for a user mistake. The tree below is the
+contract: ``tests/test_architecture.py`` checks that it draws every public exception of this
+module under its base class, and that no public exception is defined anywhere else::
 
     WebpushIacError                    exit 1 unless stated
     ├── ConfigError                    bad flags, environment or credentials
