@@ -8,7 +8,6 @@ would send the master secret in clear text.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,16 +15,7 @@ from urllib.parse import urlsplit
 
 from webpush_iac.apispec import BASE_URLS, V4
 from webpush_iac.errors import ConfigError
-
-
-def is_loopback(host: str) -> bool:
-    """``localhost`` or a loopback address (``[::1]`` brackets allowed): the only plain-http hosts."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+from webpush_iac.loopback import is_loopback
 
 
 def check_base_url(url: str, *, in_process: bool = False) -> str:

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from webpush_iac.client.config import is_loopback
 from webpush_iac.emulator.app import create_app, emulator_of
 from webpush_iac.emulator.config import EmulatorConfig
 from webpush_iac.emulator.core import Emulator
 from webpush_iac.emulator.faults import _DroppedConnection
+from webpush_iac.loopback import is_loopback
 
 STARTUP_TIMEOUT = 15.0
 
