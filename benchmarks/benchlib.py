@@ -6,7 +6,7 @@ be real YAML files. Why the emulator in a *separate process* by default: the API
 served from a thread of the benchmark process it would share one GIL with the reconciler and the
 numbers would measure that contention, not the reconciler (``--emulator-mode thread`` shows it).
 
-Used by the ``bench_*.py`` scripts and by ``tests/test_benchmark_smoke.py`` (at ~200 devices).
+Used by the ``bench_*.py`` scripts and by ``tests/e2e/test_benchmark_smoke.py`` (at ~200 devices).
 """
 
 from __future__ import annotations

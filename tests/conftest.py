@@ -1,13 +1,13 @@
-"""Shared fixtures. Emulator fixtures (owned by the emulator work; keep their names stable):
+"""Fixtures every test area may use: the emulator (keep their names stable).
 
-- ``emulator_config``: an in-memory :class:`EmulatorConfig` accepting :data:`APP_KEY` /
-  :data:`MASTER_SECRET`;
+- ``emulator_config``: an in-memory :class:`EmulatorConfig` accepting
+  :data:`~support.constants.APP_KEY` / :data:`~support.constants.MASTER_SECRET`;
 - ``emulator_app``: a fresh Starlette app for ``httpx.ASGITransport`` (in-process);
 - ``emulator_url``: the same emulator served by uvicorn on a free loopback port;
 - ``emulator_client``: an ``httpx.AsyncClient`` on ``emulator_app`` with Basic auth set.
 
-:data:`MASTER_SECRET` is a distinctive canary: assert it never shows up in output, logs, plans,
-journals or exception text.
+Fixtures live in ``conftest.py`` files because pytest finds them there; helpers that tests import
+live in :mod:`support` (``tests/support/``), and nothing imports a conftest.
 """
 
 from __future__ import annotations
@@ -17,12 +17,9 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from starlette.applications import Starlette
+from support.constants import APP_KEY, EMULATOR_BASE_URL, MASTER_SECRET
 
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
-
-APP_KEY = "test-app-key"
-MASTER_SECRET = "canary-secret-9f8e7d6c5b4a"  # a canary: must never appear in any output
-EMULATOR_BASE_URL = "http://emulator.test"  # host name used for in-process clients
 
 
 @pytest.fixture

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from support.progress import counted
 
 from webpush_iac.client import Credentials, EngageLabClient
 from webpush_iac.errors import AuthError
-from webpush_iac.live import read_live, schedule_from_api
+from webpush_iac.live import read_devices, read_live, schedule_from_api
+from webpush_iac.progress import STAGE_DEVICES
 from webpush_iac.state import DesiredDevice, DesiredState, ProjectSettings
 
 DATE = "Tue, 01 Dec 2026 08:00:00 GMT"
@@ -185,3 +187,19 @@ def test_schedule_items_without_an_id_are_skipped() -> None:
     assert parsed is not None
     assert parsed.enabled is False
     assert json.dumps(parsed.raw)  # raw stays plain JSON
+
+
+class FakeReader:
+    async def get_device(self, registration_id: str) -> dict[str, object]:
+        return {"tags": [], "alias": ""}
+
+
+async def test_device_reads_report_done_of_total() -> None:
+    events: list[str] = []
+    rids = [f"r{i}" for i in range(250)]
+    devices, _ = await read_devices(FakeReader(), rids, progress=events.append)  # type: ignore[arg-type]
+    assert len(devices) == 250
+    seen = counted(events, STAGE_DEVICES)
+    assert seen[0] == (0, 250)
+    assert seen[-1] == (250, 250)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.apply``, one file per module."""

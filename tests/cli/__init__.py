@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.cli``, one file per module."""

@@ -1,0 +1,235 @@
+"""The plan / apply / audit / export commands: exit codes, TTY rules, output streams and secrets.
+
+In-process through click's CliRunner with ``--emulator`` (state in ``.webpush-iac/`` of a temporary
+working directory), and as a real ``webpush-iac`` subprocess against an emulator served on a
+loopback socket (``--base-url``), which is how CI pipelines run it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+from support.cli import run_cli
+from support.constants import APP_KEY, MASTER_SECRET, QUICKSTART
+from support.emulator import Admin
+from support.manifests import project_yaml, single_schedule, write_tree
+
+from webpush_iac.cli import cli
+from webpush_iac.commands.connection import EMULATOR_APP_KEY, EMULATOR_DB, EMULATOR_MASTER_SECRET
+from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
+
+UNSET = {"WEBPUSH_APP_KEY": None, "WEBPUSH_MASTER_SECRET": None, "WEBPUSH_BASE_URL": None}
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args: str, env: dict[str, str | None] | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env={**UNSET, **(env or {})})
+
+
+def embedded_schedules(cwd: Path) -> list[dict[str, Any]]:
+    """What the ``--emulator`` state file holds, read through a second app on the same file."""
+    app = create_app(
+        EmulatorConfig(
+            app_key=EMULATOR_APP_KEY,
+            master_secret=EMULATOR_MASTER_SECRET,
+            db_path=str(cwd / EMULATOR_DB),
+        )
+    )
+    try:
+        admin = Admin(app, auth=(EMULATOR_APP_KEY, EMULATOR_MASTER_SECRET))
+        return asyncio.run(admin.schedules())
+    finally:
+        emulator_of(app).close()
+
+
+def test_quickstart_main_job_pair_converges_with_the_embedded_emulator(in_tmp: Path) -> None:
+    before = invoke("plan", str(QUICKSTART), "--emulator", "--detailed-exitcode")
+    assert before.exit_code == 2, before.output
+
+    applied = invoke("apply", str(QUICKSTART), "--emulator", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert (in_tmp / EMULATOR_DB).is_file()
+    assert list((in_tmp / ".webpush-iac" / "journal").glob("*.jsonl"))
+
+    after = invoke("plan", str(QUICKSTART), "--emulator", "--detailed-exitcode")
+    assert after.exit_code == 0, after.output
+    audit = invoke("audit", str(QUICKSTART), "--emulator")
+    assert audit.exit_code == 0, audit.output
+
+
+def test_apply_without_auto_approve_refuses_when_not_a_terminal(in_tmp: Path) -> None:
+    root = write_tree(
+        in_tmp / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    result = invoke("apply", str(root), "--emulator")
+    assert result.exit_code == 1
+    assert "--auto-approve" in result.stderr
+    assert embedded_schedules(in_tmp) == []
+
+
+def test_json_plan_on_stdout_is_the_saved_plan_and_progress_goes_to_stderr(in_tmp: Path) -> None:
+    root = write_tree(
+        in_tmp / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    result = invoke("plan", str(root), "--emulator", "--format", "json", "--out", "saved.json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["format_version"] == 1
+    assert data == json.loads((in_tmp / "saved.json").read_text())
+    assert "reading schedules" in result.stderr
+
+
+def test_saved_plan_round_trip_and_refusals(in_tmp: Path) -> None:
+    root = write_tree(
+        in_tmp / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    assert invoke("plan", str(root), "--emulator", "--out", "p.json").exit_code == 0
+
+    mixed = invoke("apply", str(root), "--plan", "p.json", "--emulator")
+    assert mixed.exit_code == 1
+    assert "reads no manifests" in mixed.stderr
+
+    data = json.loads((in_tmp / "p.json").read_text())
+    data["changes"][0]["requests"][0]["path"] = "/v4/schedules/x"
+    (in_tmp / "tampered.json").write_text(json.dumps(data))
+    tampered = invoke("apply", "--plan", "tampered.json", "--emulator")
+    assert tampered.exit_code == 1
+    assert "checksum" in tampered.stderr
+
+    no_target = invoke("apply", "--plan", "p.json")
+    assert no_target.exit_code == 1
+    assert "--emulator" in no_target.stderr
+
+    applied = invoke("apply", "--plan", "p.json", "--emulator", "--format", "json")
+    assert applied.exit_code == 0, applied.output
+    assert json.loads(applied.stdout)["ok"] is True
+    assert [s["name"] for s in embedded_schedules(in_tmp)] == ["iac_a"]
+
+    again = invoke("apply", "--plan", "p.json", "--emulator")
+    assert again.exit_code == 1  # the create it holds now exists: stale
+    assert "live state changed" in again.stderr
+
+
+def test_safety_threshold_exits_3_for_plan_and_apply(in_tmp: Path) -> None:
+    files = {"webpush-iac.yaml": project_yaml(prune=True)}
+    files.update({f"s{i}.yaml": single_schedule(f"s{i}") for i in range(10)})
+    root = write_tree(in_tmp / "m", files)
+    assert invoke("apply", str(root), "--emulator", "--auto-approve").exit_code == 0
+    write_tree(
+        root,
+        {k: v for k, v in files.items() if k not in ("s1.yaml", "s2.yaml", "s3.yaml", "s4.yaml")},
+    )
+
+    planned = invoke("plan", str(root), "--emulator")
+    assert planned.exit_code == 3
+    assert "--allow-large-changes" in planned.stderr
+    refused = invoke("apply", str(root), "--emulator", "--auto-approve")
+    assert refused.exit_code == 3
+    assert len(embedded_schedules(in_tmp)) == 10
+    allowed = invoke("apply", str(root), "--emulator", "--auto-approve", "--allow-large-changes")
+    assert allowed.exit_code == 0, allowed.output
+    assert len(embedded_schedules(in_tmp)) == 6
+
+
+def test_audit_exits_2_on_drift_and_renders_markdown(in_tmp: Path) -> None:
+    root = write_tree(
+        in_tmp / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    drift = invoke("audit", str(root), "--emulator", "--format", "markdown")
+    assert drift.exit_code == 2
+    assert "schedule/a" in drift.stdout
+    assert invoke("apply", str(root), "--emulator", "--auto-approve").exit_code == 0
+    assert invoke("audit", str(root), "--emulator", "--format", "json").exit_code == 0
+
+
+# -- a real process over a socket ----------------------------------------------------------------
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, httpx.Client]]:
+    config = EmulatorConfig(app_key=APP_KEY, master_secret=MASTER_SECRET, max_valid_schedules=3)
+    with (
+        running_server(config) as url,
+        httpx.Client(base_url=url, auth=(APP_KEY, MASTER_SECRET)) as admin,
+    ):
+        yield url, admin
+
+
+def test_subprocess_pipeline_over_a_socket_never_shows_the_secret(
+    tmp_path: Path, served: tuple[str, httpx.Client]
+) -> None:
+    url, admin = served
+    root = write_tree(
+        tmp_path / "m",
+        {
+            "webpush-iac.yaml": project_yaml(),
+            "a.yaml": single_schedule("a"),
+            "b.yaml": single_schedule("b", enabled=False),
+        },
+    )
+    admin.post("/_emulator/faults", json={"commit_then_drop": 1}).raise_for_status()
+    outputs = [
+        run_cli(tmp_path, "plan", str(root), "--base-url", url, "--out", "plan.json", "--debug"),
+        run_cli(tmp_path, "apply", "--plan", "plan.json", "--base-url", url, "--debug"),
+        run_cli(tmp_path, "plan", str(root), "--base-url", url, "--detailed-exitcode", "--debug"),
+    ]
+    assert [p.returncode for p in outputs] == [0, 0, 0], [p.stderr for p in outputs]
+    names = sorted(s["name"] for s in admin.get("/v4/schedules").json()["schedules"])
+    assert names == ["iac_a", "iac_b"]  # the dropped create was found, not repeated
+
+    journals = list((tmp_path / ".webpush-iac" / "journal").glob("*.jsonl"))
+    assert len(journals) == 1
+    texts = [p.stdout + p.stderr for p in outputs]
+    texts += [(tmp_path / "plan.json").read_text(), journals[0].read_text()]
+    for text in texts:
+        assert MASTER_SECRET not in text
+    assert "ambiguous" in journals[0].read_text()
+
+
+def test_subprocess_partial_apply_exits_4_and_lists_the_failure(
+    tmp_path: Path, served: tuple[str, httpx.Client]
+) -> None:
+    url, _admin = served  # this emulator holds at most 3 valid schedules
+    files = {"webpush-iac.yaml": project_yaml(concurrency=1)}
+    files.update({f"s{i}.yaml": single_schedule(f"s{i}") for i in range(4)})
+    root = write_tree(tmp_path / "m", files)
+    result = run_cli(tmp_path, "apply", str(root), "--base-url", url, "--auto-approve")
+    assert result.returncode == 4, result.stderr
+    assert "1 failed" in result.stderr
+    assert MASTER_SECRET not in result.stdout + result.stderr
+
+
+def test_cli_export_of_the_quickstart_round_trips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {"WEBPUSH_APP_KEY": None, "WEBPUSH_MASTER_SECRET": None, "WEBPUSH_BASE_URL": None}
+    runner = CliRunner()
+    applied = runner.invoke(
+        cli, ["apply", str(QUICKSTART), "--emulator", "--auto-approve"], env=env
+    )
+    assert applied.exit_code == 0, applied.output
+    ids = tmp_path / "ids.txt"
+    ids.write_text("1a0018970a5c6c1\n160a3797c8f4e2b\n")
+
+    exported = runner.invoke(
+        cli, ["export", "--out", "exported", "--emulator", "--registration-ids", str(ids)], env=env
+    )
+    assert exported.exit_code == 0, exported.output
+    assert "wrote" in exported.stdout
+    validated = runner.invoke(cli, ["validate", "exported"], env=env)
+    assert validated.exit_code == 0, validated.output
+    planned = runner.invoke(cli, ["plan", "exported", "--emulator", "--detailed-exitcode"], env=env)
+    assert planned.exit_code == 0, planned.output

@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.client``, one file per module."""

@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.commands``, one file per module."""

@@ -1,0 +1,100 @@
+"""export: live state → manifests that validate and plan as a no-op against the same live state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from support import manifests
+from support.constants import ENV
+from support.e2e import target_for
+from support.emulator import Admin
+from support.manifests import (
+    periodical_schedule,
+    project_yaml,
+    single_schedule,
+    to_yaml,
+    write_tree,
+)
+
+from webpush_iac.commands.export import export_command, read_registration_ids
+from webpush_iac.commands.operations import apply_command, plan_command
+from webpush_iac.errors import ConfigError
+from webpush_iac.manifest import load
+
+
+async def test_export_validates_and_plans_as_a_noop(
+    tmp_path: Path, emulator_app: Starlette
+) -> None:
+    admin = Admin(emulator_app)
+    await admin.devices(
+        {"registration_id": "rid_a", "tags": ["sdk_tag"]},
+        {"registration_id": "rid_b", "alias": "bob"},
+    )
+    device = to_yaml(manifests.device("a", "rid_a", alias="anna", tags=["beta"]))
+    source = write_tree(
+        tmp_path / "src",
+        {
+            "webpush-iac.yaml": project_yaml(),
+            "a.yaml": single_schedule("launch", alert="Price {{ '{{' }}literal{{ '}}' }}"),
+            "b.yaml": single_schedule("quiet", enabled=False),
+            "c.yaml": periodical_schedule("weekly"),
+            "d.yaml": device,
+        },
+    )
+    other = write_tree(
+        tmp_path / "other",
+        {"webpush-iac.yaml": project_yaml(prefix="sdk_"), "x.yaml": single_schedule("theirs")},
+    )
+    for root in (source, other):
+        run = await apply_command(
+            [root], target=target_for(emulator_app), environ=ENV, journal_dir=tmp_path
+        )
+        assert run.result.ok
+    (launch,) = [s for s in await admin.schedules() if s["name"] == "iac_launch"]
+    assert launch["push"]["body"]["notification"]["web"]["alert"] == "Price {{literal}}"
+
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# devices to adopt\nrid_a\n\nrid_b  # the bob device\nrid_missing\n")
+    out = tmp_path / "exported"
+    run = await export_command(
+        out, target=target_for(emulator_app), registration_ids_file=ids, environ=ENV
+    )
+
+    written = sorted(str(p.relative_to(out)) for p in run.files)
+    assert written == [
+        "devices.yaml",
+        "schedules/launch.yaml",
+        "schedules/quiet.yaml",
+        "schedules/weekly.yaml",
+        "unowned/sdk_theirs.yaml.example",
+        "webpush-iac.yaml",
+    ]
+    assert any("rid_missing" in w for w in run.warnings)
+    assert any("sdk_theirs" in w and "not owned" in w for w in run.warnings)
+
+    desired = load([out])  # validate accepts it
+    assert sorted(desired.schedules) == ["launch", "quiet", "weekly"]
+    assert desired.devices["rid_b"].alias == "bob"
+    assert desired.devices["rid_a"].tags == frozenset({"beta", "sdk_tag"})
+
+    replanned = await plan_command([out], target=target_for(emulator_app), environ=ENV)
+    assert not replanned.plan.has_mutations, [
+        c.to_data() for c in replanned.plan.changes if c.mutating
+    ]
+    assert {c.action for c in replanned.plan.changes} <= {"noop", "unowned"}
+
+
+async def test_export_refuses_a_directory_that_already_holds_manifests(
+    tmp_path: Path, emulator_app: Starlette
+) -> None:
+    (tmp_path / "old.yaml").write_text("kind: Project\n")
+    with pytest.raises(ConfigError, match="already holds manifests"):
+        await export_command(tmp_path, target=target_for(emulator_app), environ=ENV)
+
+
+def test_registration_id_list_skips_comments_blanks_and_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "ids.txt"
+    path.write_text("a\n# b\n\n  c  # trailing note\na\n")
+    assert read_registration_ids(path) == ["a", "c"]

@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.emulator``, one file per module."""

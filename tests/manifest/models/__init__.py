@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.manifest.models``, one file per module."""

@@ -1,0 +1,102 @@
+"""``baseline_registration_ids``: devices the manifests named at another git commit (design §3.4)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from support.manifests import head
+
+from webpush_iac import manifest
+from webpush_iac.errors import ConfigError
+
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_SYSTEM": os.devnull,
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        env={**os.environ, **GIT_ENV},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def commit(repo: Path, files: dict[str, str | None], message: str) -> str:
+    for name, text in files.items():
+        path = repo / name
+        if text is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+    return git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    git(tmp_path, "init", "-q")
+    return tmp_path
+
+
+def test_ids_named_at_the_ref_are_returned_even_after_removal(repo: Path) -> None:
+    old = commit(
+        repo,
+        {
+            "infra/push/webpush-iac.yaml": head("Project", "p"),
+            "infra/push/devices.yaml": head("Device", "d")
+            + "spec: {registration_id: 'aaa111'}\n---\n"
+            + head("Tag", "beta")
+            + "spec: {members: [bbb222], remove: [ccc333], members_file: ../lists/beta.txt}\n",
+            "infra/lists/beta.txt": "# testers\nddd444\nnot an id!\n",
+            "infra/push/.hidden/x.yaml": head("Device") + "spec: {registration_id: eee555}\n",
+            "other/devices.yaml": head("Device") + "spec: {registration_id: fff666}\n",
+        },
+        "old",
+    )
+    commit(repo, {"infra/push/devices.yaml": None}, "drop the devices")
+    ids = manifest.baseline_registration_ids([repo / "infra" / "push"], old)
+    assert ids == {"aaa111", "bbb222", "ccc333", "ddd444"}
+    assert manifest.baseline_registration_ids([repo / "infra" / "push"], "HEAD") == set()
+
+
+def test_invalid_old_manifests_are_read_best_effort(repo: Path) -> None:
+    ref = commit(
+        repo,
+        {
+            "m.yaml": head("Device", metadata="{name: d, bogus: 1}")
+            + "spec: {registration_id: 'aaa111', tags: 5}\n"
+            "---\n: : broken yaml [\n",
+        },
+        "broken",
+    )
+    assert manifest.baseline_registration_ids([repo], ref) == {"aaa111"}
+
+
+def test_unknown_ref_is_a_config_error(repo: Path) -> None:
+    commit(repo, {"m.yaml": "kind: Tag\n"}, "one")
+    with pytest.raises(ConfigError, match="unknown git revision 'no-such-branch'"):
+        manifest.baseline_registration_ids([repo], "no-such-branch")
+    with pytest.raises(ConfigError, match="is not a git revision"):
+        manifest.baseline_registration_ids([repo], "--output=/tmp/x")
+
+
+def test_a_path_outside_any_repository_is_a_config_error(tmp_path: Path) -> None:
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    with pytest.raises(ConfigError, match="baseline: git rev-parse failed"):
+        manifest.baseline_registration_ids([outside], "HEAD")

@@ -1,0 +1,164 @@
+"""Documents → DesiredState: the contract the engine relies on, checked on the quickstart example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.constants import QUICKSTART
+from support.manifests import NOW, head, write
+
+from webpush_iac import manifest
+from webpush_iac.state import DesiredState
+
+PROJECT = head("Project", "p")
+
+
+@pytest.fixture
+def quickstart() -> DesiredState:
+    return manifest.load([QUICKSTART], now=NOW)
+
+
+def test_project_settings_come_from_the_project_document(quickstart: DesiredState) -> None:
+    project = quickstart.project
+    assert (project.name, project.region, project.product, project.timezone) == (
+        "acme_quickstart",
+        "sgp",
+        "web",
+        "UTC",
+    )
+    assert (project.app_key_env, project.master_secret_env) == (
+        "WEBPUSH_APP_KEY",
+        "WEBPUSH_MASTER_SECRET",
+    )
+    assert project.vars == {"site": "https://shop.example.com"}
+    assert project.source is not None
+    assert project.source.file.endswith("webpush-iac.yaml")
+
+
+def test_absent_project_keys_take_design_defaults(tmp_path: Path) -> None:
+    write(tmp_path, "webpush-iac.yaml", PROJECT)
+    project = manifest.load([tmp_path], now=NOW).project
+    assert (project.region, project.timezone, project.prefix, project.prune_schedules) == (
+        "sgp",
+        "UTC",
+        "iac_",
+        False,
+    )
+    assert (project.qps, project.concurrency) == (450.0, 32)
+    assert (project.max_delete_percent, project.max_device_changes) == (30.0, 10000)
+    assert project.managed_tag_globs == ()
+    assert project.vars == {}
+
+
+def test_single_schedule_is_the_complete_api_body(quickstart: DesiredState) -> None:
+    sale = quickstart.schedules["new_year_sale_fr"]
+    assert sale.live_name == "iac_new_year_sale_fr"
+    assert sale.template == "sale_fr"
+    assert sale.trigger == {"single": {"time": "2027-01-02 08:00:00", "zone_type": 1}}
+    assert sale.push == {
+        "from": "push",
+        "to": {"tag": ["lang_fr"]},
+        "body": {
+            "platform": "web",
+            "notification": {
+                "web": {
+                    "alert": "Jusqu'à -30 % sur toute la boutique, aujourd'hui seulement.",
+                    "url": "https://shop.example.com/fr/soldes",
+                    "title": "Soldes : -30 %",
+                    "image": "https://shop.example.com/static/sale-banner.png",
+                }
+            },
+            "options": {
+                "time_to_live": 43200,
+                "web_buttons": [
+                    {
+                        "id": "shop",
+                        "text": "J'en profite",
+                        "url": "https://shop.example.com/fr/soldes",
+                    }
+                ],
+            },
+        },
+    }
+    assert list(sale.api_body()) == ["name", "enabled", "trigger", "push"]
+
+
+def test_periodical_trigger_is_normalised_with_defaults(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "m.yaml",
+        PROJECT
+        + "---\n"
+        + head("Schedule", "s")
+        + "spec:\n  trigger:\n    periodical: {start: '2026-12-01 00:00:00', "
+        "end: '2027-06-01 00:00:00', time: '09:00:00', time_unit: WEEK, point: [fri, Mon]}\n"
+        "  push: {to: all, notification: {alert: a, url: 'https://e.com'}}\n",
+    )
+    schedule = manifest.load([tmp_path], now=NOW).schedules["s"]
+    assert schedule.trigger == {
+        "periodical": {
+            "start": "2026-12-01 00:00:00",
+            "end": "2027-06-01 00:00:00",
+            "time": "09:00:00",
+            "time_unit": "week",
+            "frequency": 1,
+            "point": ["FRI", "MON"],
+            "zone_type": 1,
+        }
+    }
+    assert schedule.trigger_kind == "periodical"
+
+
+def test_languages_become_multi_language_and_schedule_options_win(
+    quickstart: DesiredState,
+) -> None:
+    options = quickstart.schedules["weekly_digest"].push["body"]["options"]
+    assert options["time_to_live"] == 3600  # schedule 3600 over template 86400
+    assert options["multi_language"] == {
+        "fr": {
+            "title": "Votre résumé Weekly",
+            "content": "Le meilleur de la semaine chez ACME, choisi pour vous.",
+        }
+    }
+
+
+def test_intelligent_schedule_keeps_its_backup_time(quickstart: DesiredState) -> None:
+    winback = quickstart.schedules["winback"]
+    assert winback.trigger == {"intelligent": {"backup_time": "2027-02-01 10:00:00"}}
+    assert winback.push["to"] == "all"
+    assert winback.template is None
+
+
+def test_extra_known_devices_become_devices_with_no_desired_tags() -> None:
+    state = manifest.load([QUICKSTART], now=NOW, extra_known_devices=["0ff1ce0ff1ce001"])
+    device = state.devices["0ff1ce0ff1ce001"]
+    assert (device.tags, device.forbidden_tags, device.alias, device.labels) == (
+        frozenset(),
+        frozenset(),
+        None,
+        (),
+    )
+    assert state.devices["1a0018970a5c6c1"].tags == {"qa_team", "lang_fr", "digest_subscribers"}
+
+
+def test_message_content_replaces_the_notification(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "m.yaml",
+        PROJECT
+        + "---\n"
+        + head("Schedule", "s")
+        + "spec:\n  trigger: {single: {time: '2027-01-01 00:00:00', zone_type: 2}}\n"
+        "  push:\n    to: {registration_id: ['1a0018970a5c6c1']}\n"
+        "    message: {msg_content: refresh, extras: {k: 1}}\n"
+        "    custom_args: {campaign: c1}\n    request_id: r1\n",
+    )
+    push = manifest.load([tmp_path], now=NOW).schedules["s"].push
+    assert push == {
+        "from": "push",
+        "to": {"registration_id": ["1a0018970a5c6c1"]},
+        "body": {"platform": "web", "message": {"msg_content": "refresh", "extras": {"k": 1}}},
+        "request_id": "r1",
+        "custom_args": {"campaign": "c1"},
+    }

@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.plan``, one file per module."""

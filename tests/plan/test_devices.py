@@ -1,0 +1,208 @@
+"""Device tags and aliases: per-device view, per-tag bulk requests, errors instead of crashes."""
+
+from __future__ import annotations
+
+from support.plan import NOW, desired_state, device, live_device, live_state
+
+from webpush_iac.apispec import segment as path_segment
+from webpush_iac.plan import Change, Plan, diff, fingerprint_device
+
+RID_A = "1a0018970a5c6c1"
+RID_B = "1a0018970a5c7d2"
+
+
+def changes(plan: Plan, kind: str) -> list[Change]:
+    return [c for c in plan.changes if c.kind == kind]
+
+
+def fields_of(change: Change) -> dict[str, tuple[object, object]]:
+    return {f.path: (f.before, f.after) for f in change.fields}
+
+
+def test_missing_tags_are_added_through_one_bulk_tag_request() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta", "qa"})]),
+        live_state(devices=[live_device(RID_A, {"qa"})]),
+        now=NOW,
+    )
+    (dev,) = changes(plan, "device")
+    assert dev.address == f"device/{RID_A}"
+    assert dev.requests == ()
+    assert dev.mutating
+    assert fields_of(dev) == {"tags.add": (None, ["beta"])}
+    assert dev.fingerprints == {f"device:{RID_A}": fingerprint_device(live_device(RID_A, {"qa"}))}
+    (tag,) = changes(plan, "tag")
+    assert tag.address == "tag/beta"
+    assert [(r.method, r.path, r.body, r.kind) for r in tag.requests] == [
+        ("POST", "/v4/tags/beta", {"registration_ids": {"add": [RID_A]}}, "tag.update")
+    ]
+
+
+def test_forbidden_and_unwanted_exact_tags_are_removed_but_unmanaged_and_additive_stay() -> None:
+    want = device(RID_A, {"beta"}, forbidden={"banned"})
+    plan = diff(
+        desired_state(devices=[want], tags={"old_exact": "exact", "loose": "additive"}),
+        live_state(
+            devices=[live_device(RID_A, {"beta", "banned", "old_exact", "loose", "sdk_own"})]
+        ),
+        now=NOW,
+    )
+    (dev,) = changes(plan, "device")
+    assert fields_of(dev) == {"tags.remove": (["banned", "old_exact"], None)}
+    assert dev.after["tags"] == ["beta", "loose", "sdk_own"]
+    assert sorted(c.address for c in changes(plan, "tag")) == ["tag/banned", "tag/old_exact"]
+
+
+def test_tags_matching_a_managed_glob_are_exact() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"team_a"})], managed_tag_globs=("team_*",)),
+        live_state(devices=[live_device(RID_A, {"team_a", "team_b", "other"})]),
+        now=NOW,
+    )
+    (dev,) = changes(plan, "device")
+    assert fields_of(dev) == {"tags.remove": (["team_b"], None)}
+
+
+def test_converged_device_produces_no_change() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta"}, alias="qa_anna")]),
+        live_state(devices=[live_device(RID_A, {"beta", "sdk"}, alias="qa_anna")]),
+        now=NOW,
+    )
+    assert plan.changes == []
+    assert not plan.has_mutations
+
+
+def test_2500_adds_to_one_tag_are_sent_in_3_chunks_of_at_most_1000() -> None:
+    rids = [f"r{i:05d}" for i in range(2500)]
+    plan = diff(
+        desired_state(devices=[device(r, {"beta"}) for r in rids]),
+        live_state(devices=[live_device(r) for r in rids]),
+        now=NOW,
+    )
+    (tag,) = changes(plan, "tag")
+    sizes = [len(r.body["registration_ids"]["add"]) for r in tag.requests]  # type: ignore[index]
+    assert sizes == [1000, 1000, 500]
+    sent = [rid for r in tag.requests for rid in r.body["registration_ids"]["add"]]  # type: ignore[index]
+    assert sorted(sent) == rids
+
+
+def test_adds_and_removes_of_one_tag_share_chunks() -> None:
+    adders = [f"a{i:05d}" for i in range(1500)]
+    removers = [f"z{i:05d}" for i in range(300)]
+    plan = diff(
+        desired_state(
+            devices=[device(r, {"beta"}) for r in adders]
+            + [device(r, forbidden={"beta"}) for r in removers]
+        ),
+        live_state(
+            devices=[live_device(r) for r in adders] + [live_device(r, {"beta"}) for r in removers]
+        ),
+        now=NOW,
+    )
+    (tag,) = changes(plan, "tag")
+    bodies = [r.body["registration_ids"] for r in tag.requests]  # type: ignore[index]
+    assert [(len(b.get("add", [])), len(b.get("remove", []))) for b in bodies] == [
+        (1000, 300),
+        (500, 0),
+    ]
+
+
+def test_alias_is_bound_when_different_and_left_alone_when_not_declared() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, alias="qa_anna"), device(RID_B)]),
+        live_state(devices=[live_device(RID_A, alias="old"), live_device(RID_B, alias="keep")]),
+        now=NOW,
+    )
+    (dev,) = changes(plan, "device")
+    assert dev.address == f"device/{RID_A}"
+    assert [(r.method, r.path, r.body) for r in dev.requests] == [
+        ("POST", f"/v4/devices/{RID_A}", {"alias": "qa_anna"})
+    ]
+    assert fields_of(dev) == {"alias": ("old", "qa_anna")}
+
+
+def test_empty_alias_removes_a_set_alias_and_is_noop_when_none_is_set() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, alias=""), device(RID_B, alias="")]),
+        live_state(devices=[live_device(RID_A, alias="old"), live_device(RID_B)]),
+        now=NOW,
+    )
+    (dev,) = changes(plan, "device")
+    assert dev.address == f"device/{RID_A}"
+    assert [r.body for r in dev.requests] == [{"alias": ""}]
+
+
+def test_alias_move_clears_the_previous_owner_first() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, alias="qa_anna")]),
+        live_state(
+            devices=[live_device(RID_A)],
+            alias_owners={"qa_anna": (RID_B,)},
+        ),
+        now=NOW,
+    )
+    (dev,) = changes(plan, "device")
+    assert [(r.path, r.body) for r in dev.requests] == [
+        (f"/v4/devices/{RID_B}", {"alias": ""}),
+        (f"/v4/devices/{RID_A}", {"alias": "qa_anna"}),
+    ]
+    assert f"moves from device/{RID_B}" in dev.reason
+    assert plan.touched_devices() == {RID_A, RID_B}
+
+
+def test_alias_move_from_a_declared_device_gives_it_its_own_alias_instead_of_clearing() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, alias="qa_anna"), device(RID_B, alias="qa_bob")]),
+        live_state(devices=[live_device(RID_A), live_device(RID_B, alias="qa_anna")]),
+        now=NOW,
+    )
+    by_address = {c.address: c for c in changes(plan, "device")}
+    a = by_address[f"device/{RID_A}"]
+    assert [(r.path, r.body) for r in a.requests] == [
+        (f"/v4/devices/{RID_B}", {"alias": "qa_bob"}),
+        (f"/v4/devices/{RID_A}", {"alias": "qa_anna"}),
+    ]
+    assert set(a.fingerprints) == {f"device:{RID_A}", f"device:{RID_B}"}
+    b = by_address[f"device/{RID_B}"]
+    assert [r.body for r in b.requests] == [{"alias": "qa_bob"}]
+
+
+def test_unreadable_device_becomes_a_plan_error_not_a_crash() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta"}), device(RID_B, {"beta"})]),
+        live_state(devices=[live_device(RID_B)], device_errors={RID_A: "HTTP 404: not found"}),
+        now=NOW,
+    )
+    assert [(p.address, "HTTP 404" in p.message) for p in plan.errors] == [
+        (f"device/{RID_A}", True)
+    ]
+    assert [c.address for c in changes(plan, "device")] == [f"device/{RID_B}"]
+
+
+def test_device_that_would_exceed_100_tags_is_a_plan_error() -> None:
+    live_tags = {f"sdk_{i}" for i in range(99)}
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta", "gamma"})]),
+        live_state(devices=[live_device(RID_A, live_tags)]),
+        now=NOW,
+    )
+    (problem,) = plan.errors
+    assert problem.address == f"device/{RID_A}"
+    assert "101" in problem.message
+    assert "100" in problem.message
+
+
+def test_device_at_exactly_100_tags_is_fine() -> None:
+    live_tags = {f"sdk_{i}" for i in range(99)}
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta"})]),
+        live_state(devices=[live_device(RID_A, live_tags)]),
+        now=NOW,
+    )
+    assert plan.errors == []
+
+
+def test_tag_path_keeps_cjk_readable_and_encodes_reserved_characters() -> None:
+    assert path_segment("測試_tag") == "測試_tag"
+    assert path_segment("a/b c") == "a%2Fb%20c"

@@ -1,0 +1,1 @@
+"""Tests of ``webpush_iac.render``, one file per module."""

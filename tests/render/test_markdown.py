@@ -1,0 +1,93 @@
+"""Markdown for pull-request comments: masking, summary and warnings, escaping, the size cap."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from support.plan import (
+    NOW,
+    RID_A,
+    RID_B,
+    RID_C,
+    RID_D,
+    VIP,
+    desired_state,
+    device,
+    live_device,
+    live_state,
+    partial_result,
+    push,
+    representative_plan,
+    schedule,
+)
+
+from webpush_iac.plan import diff
+from webpush_iac.render import render_plan, render_result
+from webpush_iac.render.markup import MAX_CHARS
+
+
+def test_markdown_masks_registration_ids_and_aliases_everywhere() -> None:
+    md = render_plan(representative_plan(), "markdown")
+    for secret in (RID_A, RID_B, RID_C, RID_D, VIP, "qa_anna"):
+        assert secret not in md
+    assert "1a00…c6c1" in md
+    assert "qa_…" in md
+    assert "77aa…c00d" in md
+
+
+def test_show_identifiers_unmasks_markdown() -> None:
+    md = render_plan(representative_plan(), "markdown", show_identifiers=True)
+    assert RID_A in md
+    assert "qa_anna" in md
+    assert VIP in md
+
+
+def test_markdown_starts_with_the_summary_table_and_warns_about_deletes_and_broadcasts() -> None:
+    md = render_plan(representative_plan(), "markdown")
+    lines = md.splitlines()
+    assert lines[0].startswith("### webpush-iac plan")
+    assert lines[2].startswith("|")
+    warning = md[md.index("> [!WARNING]") :].split("\n\n")[0]
+    assert "schedule/retired" in warning
+    assert "schedule/spring_sale" in warning
+
+
+def test_markdown_escapes_notification_text() -> None:
+    evil = push("</details><script>x</script> @everyone `tick` | pipe", alert="**bold**")
+    plan = diff(desired_state([schedule("evil", payload=evil)]), live_state(), now=NOW)
+    md = render_plan(plan, "markdown")
+    # Inside a code span (fenced with more backticks than it holds) markup is inert.
+    assert "- title: ``</details><script>x</script> @everyone `tick` | pipe``" in md
+    assert md.count("</details><script>") == 1
+    assert not any(line.startswith("</details><script>") for line in md.splitlines())
+    assert "- alert: `**bold**`" in md
+
+
+def test_markdown_is_capped_with_a_note_counting_what_was_left_out() -> None:
+    rids = [f"{i:016x}" for i in range(5000)]
+    plan = diff(
+        desired_state([], [device(r, {"beta"}) for r in rids]),
+        live_state(devices=[live_device(r) for r in rids]),
+        now=NOW,
+    )
+    md = render_plan(plan, "markdown")
+    assert len(md) <= MAX_CHARS
+    match = re.search(r"(\d+) changes of 5001 left out", md)
+    assert match is not None
+    shown_rows = len(re.findall(r"^\| `", md, flags=re.MULTILINE))  # device rows (+ tag row)
+    assert int(match.group(1)) == 5001 - shown_rows
+    assert "--format text" in md
+
+
+def test_small_markdown_has_no_truncation_note() -> None:
+    assert "truncated" not in render_plan(representative_plan(), "markdown")
+
+
+def test_result_markdown_masks_identifiers_and_json_round_trips() -> None:
+    md = render_result(partial_result(), "markdown")
+    assert RID_A not in md
+    assert "partially failed" in md
+    data = json.loads(render_result(partial_result(), "json"))
+    assert data["summary"] == {"done": 1, "failed": 1, "not_attempted": 1}
+    assert data["ok"] is False
