@@ -23,6 +23,8 @@ import bench_cpu  # noqa: E402
 import bench_plan  # noqa: E402
 import benchlib  # noqa: E402
 
+pytestmark = pytest.mark.slow  # each benchmark scenario against a served emulator
+
 DEVICES = 200
 SCHEDULES = 60  # two list pages of 50
 PAGES = 2

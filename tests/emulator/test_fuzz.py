@@ -10,11 +10,14 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.constants import APP_KEY, EMULATOR_BASE_URL, MASTER_SECRET
 
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of
+
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of malformed requests per route
 
 ROUTES = [
     ("GET", "/v4/schedules"),

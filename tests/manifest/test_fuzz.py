@@ -25,6 +25,8 @@ from webpush_iac import manifest
 from webpush_iac.cli import cli
 from webpush_iac.errors import ManifestError
 
+pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated manifests
+
 FUZZ = settings(  # FUZZ_EXAMPLES=5000 for a longer hunt
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "120")),
     deadline=None,

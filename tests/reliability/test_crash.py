@@ -54,6 +54,8 @@ from webpush_iac.commands.connection import Target
 from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.emulator import EmulatorConfig, running_server
 
+pytestmark = pytest.mark.slow  # SIGKILLed apply subprocesses over a socket: seconds per trial
+
 TRIALS = range(int(os.environ.get("CRASH_TRIALS", "10")))
 LATENCY_MS = 60
 POLL_SECONDS = 0.002  # how often the log is polled for the kill point (not a wait for a result)

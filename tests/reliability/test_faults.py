@@ -41,6 +41,8 @@ from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
 from webpush_iac.errors import WebpushIacError
 
+pytestmark = pytest.mark.slow  # twenty seeded fault runs of the news_site apply
+
 SEEDS = range(int(os.environ.get("RELIABILITY_SEEDS", "20")))
 SOCKET_SEEDS = {3, 11, 17}  # drops over a real socket behave differently: cover a few
 MAX_ROUNDS = 3

@@ -25,6 +25,8 @@ from webpush_iac import manifest
 from webpush_iac.cli import cli
 from webpush_iac.errors import ManifestError, Problem
 
+pytestmark = pytest.mark.slow  # hypothesis: hostile manifests through validate
+
 FUZZ = settings(
     max_examples=int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "25")),
     deadline=None,
