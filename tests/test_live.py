@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import httpx
@@ -43,7 +43,7 @@ def _schedule(n: int, **extra: object) -> dict[str, object]:
 
 def _api(
     pages: list[list[dict[str, object]]],
-    devices: dict[str, dict[str, object]],
+    devices: Mapping[str, Mapping[str, object]],
     aliases: dict[str, list[str]],
     seen: list[httpx.Request],
 ) -> Callable[[httpx.Request], httpx.Response]:
@@ -118,7 +118,7 @@ async def test_read_live_lists_every_page_and_normalises_case_and_placeholders()
     }
     assert "request_id" not in first.push
     # the raw server answer is kept untouched for fingerprints
-    assert first.raw["trigger"]["periodical"]["time_unit"] == "WEEK"  # type: ignore[index]
+    assert first.raw["trigger"]["periodical"]["time_unit"] == "WEEK"
     assert live.server_time == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     assert {r.method for r in seen} == {"GET"}
 

@@ -473,7 +473,8 @@ def exception_tree_violations(root: Path, home: str) -> list[str]:
     pkg = load(root)
     module = pkg.modules[home]
     first = module.tree.body[0] if module.tree.body else None
-    raw = first.value.value if isinstance(first, ast.Expr) else None  # uncleaned: keeps indents
+    docstring = first.value if isinstance(first, ast.Expr) else None
+    raw = docstring.value if isinstance(docstring, ast.Constant) else None  # keeps indents
     drawn = drawn_tree(raw if isinstance(raw, str) else "")
     defined = {
         e.name: e.parent.rpartition(".")[2] if e.parent else None

@@ -173,7 +173,7 @@ def test_schema_command_reports_an_unwritable_directory(tmp_path: Path) -> None:
 
 
 def test_cli_reaches_yaml_and_jinja_only_through_the_manifest_modules() -> None:
-    imported = set()
+    imported: set[str] = set()
     trees = [
         ast.parse(p.read_text(encoding="utf-8"))
         for p in (REPO / "webpush_iac" / "cli").glob("*.py")

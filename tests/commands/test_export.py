@@ -48,10 +48,10 @@ async def test_export_validates_and_plans_as_a_noop(
         {"webpush-iac.yaml": project_yaml(prefix="sdk_"), "x.yaml": single_schedule("theirs")},
     )
     for root in (source, other):
-        run = await apply_command(
+        applied = await apply_command(
             [root], target=target_for(emulator_app), environ=ENV, journal_dir=tmp_path
         )
-        assert run.result.ok
+        assert applied.result.ok
     (launch,) = [s for s in await admin.schedules() if s["name"] == "iac_launch"]
     assert launch["push"]["body"]["notification"]["web"]["alert"] == "Price {{literal}}"
 

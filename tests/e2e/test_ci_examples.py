@@ -103,7 +103,7 @@ def forge() -> Iterator[tuple[FakeForge, str]]:
                 self._reply(401, {"message": "Bad credentials"})
                 return
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            body: Any = json.loads(self.rfile.read(length)) if length else None
             parts = url.path.strip("/").split("/")
             if self.command == "GET" and parts[-1] in ("comments", "notes"):
                 query = parse_qs(url.query)

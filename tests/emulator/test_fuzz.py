@@ -60,7 +60,7 @@ json_values = st.recursive(
     max_leaves=25,
 )
 segments = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)),
+    alphabet=st.characters(blacklist_categories=["Cs"]),
     min_size=1,
     max_size=45,
 )
@@ -70,7 +70,7 @@ queries = st.dictionaries(
     max_size=3,
 )
 
-PUSH = {
+PUSH: dict[str, Any] = {
     "to": {"tag": ["beta"]},
     "body": {
         "platform": "web",

@@ -32,7 +32,9 @@ def single(time: str = "2030-01-02 09:00:00", zone_type: int = 1) -> dict[str, A
     return {"single": {"time": time, "zone_type": zone_type}}
 
 
-def schedule(name: str = "digest", trigger: dict[str, Any] | None = None, **extra: Any) -> dict:
+def schedule(
+    name: str = "digest", trigger: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     body = {
         "name": name,
         "enabled": True,

@@ -178,7 +178,7 @@ def _replace(data: Any, path: tuple[Any, ...], value: Any) -> Any:
     if not path:
         return value
     copy = dict(data) if isinstance(data, dict) else list(data)
-    copy[path[0]] = _replace(copy[path[0]], path[1:], value)  # type: ignore[index]
+    copy[path[0]] = _replace(copy[path[0]], path[1:], value)
     return copy
 
 

@@ -53,8 +53,8 @@ DIGEST = template(
 
 
 def web(result: Any, name: str = "s") -> dict[str, Any]:
-    notification: dict[str, Any] = result.state.schedules[name].push["body"]["notification"]
-    return notification["web"]
+    web: dict[str, Any] = result.state.schedules[name].push["body"]["notification"]["web"]
+    return web
 
 
 def test_schedule_vars_beat_template_defaults_which_beat_project_vars(tmp_path: Path) -> None:
@@ -264,7 +264,7 @@ def test_each_distinct_template_string_is_compiled_once(tmp_path: Path) -> None:
         compiled.append(source)
         return original(source)
 
-    renderer.env.from_string = counting  # type: ignore[method-assign]
+    renderer.env.from_string = counting  # type: ignore[method-assign,assignment]
     tpl = (docs[0], TemplateModel.model_validate(docs[0].data))
     for doc in docs[1:]:
         rendered = renderer.render_push(doc, ScheduleModel.model_validate(doc.data), tpl)

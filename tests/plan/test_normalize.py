@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from support.plan import (
     NOW,
@@ -16,18 +17,22 @@ from support.plan import (
     single,
 )
 
-from webpush_iac.plan import diff
+from webpush_iac.plan import Plan, diff
 from webpush_iac.plan.normalize import normalize_live, normalize_trigger, prune_empty
 from webpush_iac.state import LiveSchedule
 
 
-def plan_for(want_trigger: dict, live_trigger: dict, live_push: dict | None = None):
+def plan_for(
+    want_trigger: dict[str, Any],
+    live_trigger: dict[str, Any],
+    live_push: dict[str, Any] | None = None,
+) -> Plan:
     want = schedule("s", want_trigger)
     have = live_schedule("iac_s", live_trigger, live_push if live_push is not None else want.push)
     return diff(desired_state([want]), live_state([have]), now=NOW)
 
 
-def with_push(have: LiveSchedule, payload: dict) -> LiveSchedule:
+def with_push(have: LiveSchedule, payload: dict[str, Any]) -> LiveSchedule:
     raw = {**have.raw, "push": payload}
     return LiveSchedule(have.schedule_id, have.name, have.enabled, have.trigger, payload, raw)
 

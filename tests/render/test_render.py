@@ -25,7 +25,7 @@ from support.plan import (
 )
 
 from webpush_iac.plan import build_audit, diff, plan_from_data, plan_to_data
-from webpush_iac.render import render_audit, render_plan
+from webpush_iac.render import OutputFormat, render_audit, render_plan
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -42,7 +42,7 @@ def check_golden(name: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("fmt", "name"), [("text", "plan.txt"), ("markdown", "plan.md"), ("json", "plan.json")]
 )
-def test_representative_plan_matches_golden_file(fmt: str, name: str) -> None:
+def test_representative_plan_matches_golden_file(fmt: OutputFormat, name: str) -> None:
     check_golden(name, render_plan(representative_plan(), fmt))
 
 
@@ -64,7 +64,7 @@ def test_unknown_format_is_a_config_error() -> None:
     from webpush_iac.errors import ConfigError
 
     with pytest.raises(ConfigError, match="yaml"):
-        render_plan(representative_plan(), "yaml")
+        render_plan(representative_plan(), "yaml")  # type: ignore[arg-type]  # not a format
 
 
 def test_target_assigned_after_planning_is_scrubbed_in_every_output() -> None:

@@ -3,7 +3,8 @@
 ``tests/`` itself is no package: pytest puts it on ``sys.path`` (its rootdir import), so helpers
 are imported as ``support.<module>`` and ``tests/test_architecture.py`` finds ``architecture``.
 Every folder below it has an ``__init__.py``, so two test files may share a name
-(``plan/test_devices.py``, ``manifest/test_devices.py``).
+(``plan/test_devices.py``, ``manifest/test_devices.py``); mypy names modules the same way
+(``mypy_path`` and ``explicit_package_bases`` in pyproject.toml).
 
 - ``constants``: credentials (the secret is a canary), paths, environments;
 - ``manifests``: the one builder of manifest documents and trees (``apiVersion`` lives there);

@@ -63,7 +63,7 @@ def periodical(
     *,
     time: str = "09:00:00",
     unit: str = "week",
-    point: list[str] | None = None,
+    point: Sequence[str | int] | None = None,  # the API may echo month points as numbers
     start: str = "2026-01-01 00:00:00",
     end: str = "2026-12-31 23:59:59",
     frequency: int = 1,

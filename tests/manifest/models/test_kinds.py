@@ -97,7 +97,11 @@ def test_strict_types_do_not_coerce_yaml_strings() -> None:
 
 
 def test_schedule_push_needs_exactly_one_content_source() -> None:
-    push = {"to": "all", "template": "t", "notification": {"alert": "a", "url": "https://e.com"}}
+    push: dict[str, Any] = {
+        "to": "all",
+        "template": "t",
+        "notification": {"alert": "a", "url": "https://e.com"},
+    }
     trigger = {"single": {"time": "2027-01-01 00:00:00"}}
     assert errors(ScheduleModel, schedule(trigger, **push)) == [
         ("spec.push", "needs exactly one of template, notification or message")
