@@ -10,7 +10,7 @@ engine's reading of the API).
 from __future__ import annotations
 
 from typing import Any, Final, Literal
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 Product = Literal["web", "app"]
 
@@ -55,7 +55,7 @@ def segment(value: str) -> str:
     if not value:
         raise ValueError("empty path segment")
     return "".join(
-        ch if ord(ch) > 127 or ch.isalnum() or ch in "-_~" else quote(ch, safe="") for ch in value
+        ch if ord(ch) > 127 or ch.isalnum() or ch in "-_~" else f"%{ord(ch):02X}" for ch in value
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -170,17 +169,3 @@ def test_schema_command_reports_an_unwritable_directory(tmp_path: Path) -> None:
     result = run("schema", "--out", str(blocker / "sub"))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot write schemas to")
-
-
-def test_cli_reaches_yaml_and_jinja_only_through_the_manifest_modules() -> None:
-    imported: set[str] = set()
-    trees = [
-        ast.parse(p.read_text(encoding="utf-8"))
-        for p in (REPO / "webpush_iac" / "cli").glob("*.py")
-    ]
-    for node in (n for tree in trees for n in ast.walk(tree)):
-        if isinstance(node, ast.Import):
-            imported.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module.split(".")[0])
-    assert not imported & {"ruamel", "jinja2", "pydantic"}
