@@ -21,7 +21,7 @@ from webpush_iac.apispec import (
 )
 from webpush_iac.apply.result import ApplyResult, RequestOutcome
 from webpush_iac.errors import SafetyError
-from webpush_iac.plan import check_safety, diff, plan_to_data
+from webpush_iac.plan import Plan, check_safety, diff, plan_to_data
 from webpush_iac.render import render_plan, render_result
 from webpush_iac.state import ProjectSettings
 
@@ -29,7 +29,7 @@ RID_A = "ab:cd.0001:ef"
 RID_B = "ab:cd.0002:ef"
 
 
-def alias_move_plan():  # type: ignore[no-untyped-def]
+def alias_move_plan() -> Plan:
     """``qa_anna`` moves from RID_B to RID_A: two devices change, nothing else."""
     return diff(
         desired_state(devices=[device(RID_A, alias="qa_anna")]),
