@@ -91,7 +91,7 @@ async def test_push_reaching_no_device_is_21011(api):
     assert_error(await api.post("/v4/push", json=push(to={"tag": ["nobody"]})), 400, 21011)
 
 
-BIG = "x" * 2100
+BIG = "x" * 4000
 INVALID_PUSHES: dict[str, tuple[dict[str, Any], int, int]] = {
     "missing to": (with_change("to", None), 400, 21002),
     "missing body": (with_change("body", None), 400, 21002),
@@ -131,19 +131,19 @@ INVALID_PUSHES: dict[str, tuple[dict[str, Any], int, int]] = {
         400,
         21003,
     ),
-    "time_to_live as a string": (with_change("body.options", {"time_to_live": "60"}), 400, 21016),
+    "time_to_live as a word": (with_change("body.options", {"time_to_live": "sixty"}), 400, 21016),
     "big_push_duration over 1440": (
         with_change("body.options", {"big_push_duration": 1441}),
         400,
         23006,
     ),
-    "notification over 2048 bytes": (
+    "body over 4000 bytes": (
         with_change("body.notification.web.alert", BIG),
         400,
         21005,
     ),
-    "whole message over 4000 bytes": (
-        with_change("body.notification.web.extras", {"a": "y" * 1900, "b": "z" * 1900}),
+    "extras pushing the body over 4000 bytes": (
+        with_change("body.notification.web.extras", {"a": "y" * 2000, "b": "z" * 2000}),
         400,
         21005,
     ),
@@ -163,13 +163,16 @@ async def test_invalid_push_gets_the_documented_code(api, payload, status, code)
     assert_error(await api.post("/v4/push/validate", json=payload), status, code)
 
 
-async def test_notification_of_exactly_2048_bytes_is_accepted(api):
+async def test_body_of_exactly_4000_bytes_is_accepted_and_one_more_is_21005(api):
     payload = push()
     web = payload["body"]["notification"]["web"]
     web["alert"] = ""
-    web["alert"] = "a" * (2048 - json_size(payload["body"]["notification"]))
-    assert json_size(payload["body"]["notification"]) == 2048
+    room = 4000 - json_size(payload["body"])
+    web["alert"] = "é" * (room // 2) + "a" * (room % 2)  # measured in UTF-8 bytes
+    assert json_size(payload["body"]) == 4000
     assert (await api.post("/v4/push", json=payload)).status_code == 200
+    web["alert"] += "a"
+    assert_error(await api.post("/v4/push", json=payload), 400, 21005)
 
 
 async def test_message_push_with_msg_content_is_accepted(api):
@@ -202,7 +205,7 @@ async def test_batch_push_by_regid_reports_each_target(api):
     assert body["results"]["rid1"]["success"] is True
     assert isinstance(body["results"]["rid1"]["msg_id"], int)
     assert body["results"]["ghost"]["success"] is False
-    assert body["results"]["ghost"]["error"]["code"] == 21011
+    assert body["results"]["ghost"]["error"]["code"] == 20101  # DOC*: not in this AppKey
     assert body["rate_limit_info"]["rate_limit_occurred"] is False
 
 

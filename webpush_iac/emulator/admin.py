@@ -12,7 +12,10 @@ from typing import Any
 from webpush_iac.emulator.clock import format_datetime, parse_datetime
 from webpush_iac.emulator.core import Call
 from webpush_iac.emulator.devices import register_devices
+from webpush_iac.emulator.faults import FAULT_KEYS
 from webpush_iac.emulator.protocol import Reply, invalid
+from webpush_iac.emulator.rules import RULE_KEYS, TIMING_KEYS
+from webpush_iac.emulator.schedules import retime
 
 MAX_LOG_PAGE = 1000
 
@@ -28,7 +31,8 @@ def _object(call: Call, allowed: set[str]) -> dict[str, Any]:
 
 
 def seed_devices(call: Call) -> Reply:
-    """``{"registration_ids": [...]}`` and/or ``{"devices": [{registration_id, tags, alias}]}``."""
+    """``{"registration_ids": [...]}`` and/or ``{"devices": [{registration_id, tags, alias}]}``
+    (app product: each device may name its ``platform``, android / ios / hmos)."""
     body = _object(call, {"registration_ids", "devices"})
     entries: list[Any] = []
     rids = body.get("registration_ids", [])
@@ -38,7 +42,7 @@ def seed_devices(call: Call) -> Reply:
     entries.extend({"registration_id": rid} for rid in rids)
     entries.extend(devices)
     with call.emu.store.tx() as conn:
-        count = register_devices(conn, entries, call.now)
+        count = register_devices(conn, entries, call.now, call.emu.product)
     return Reply({"registered": count})
 
 
@@ -93,20 +97,35 @@ def get_requests(call: Call) -> Reply:
     return Reply({"requests": entries, "last_id": last})
 
 
+def _settings(call: Call) -> Reply:
+    return Reply({**call.emu.faults.to_data(), **call.emu.rules.to_data()})
+
+
 def get_faults(call: Call) -> Reply:
-    return Reply(call.emu.faults.to_data())
+    return _settings(call)
 
 
 def set_faults(call: Call) -> Reply:
-    """Any of latency_ms, fail_rate, drop_rate, commit_then_drop, qps, seed."""
+    """Faults (latency_ms, fail_rate, drop_rate, commit_then_drop, qps, seed) and rules
+    (docs/emulator.md). All or nothing: one bad value changes nothing."""
     body = call.json()
     if not isinstance(body, dict):
         raise invalid("admin", "body must be a JSON object")
+    extra = sorted(set(body) - FAULT_KEYS - RULE_KEYS)
+    if extra:
+        raise invalid("admin", f"unknown fault or rule setting {extra[0]!r}")
+    faults = {k: v for k, v in body.items() if k in FAULT_KEYS}
+    rules = {k: v for k, v in body.items() if k in RULE_KEYS}
+    emu = call.emu
     try:
-        call.emu.faults.update(body)
+        emu.faults.check(faults)
+        emu.rules.update(rules)
+        emu.faults.update(faults)
     except ValueError as exc:
         raise invalid("admin", str(exc)) from None
-    return Reply(call.emu.faults.to_data())
+    if TIMING_KEYS & set(rules):
+        retime(emu)
+    return _settings(call)
 
 
 def reset(call: Call) -> Reply:

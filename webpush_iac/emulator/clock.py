@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 # DOC: every component zero-padded, seconds mandatory; strptime alone would accept "2026-1-5 9:0:0".
 _DATETIME_RE = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 _TIME_RE = re.compile(r"\d{2}:\d{2}:\d{2}")
-
-# zone_type 2 means "this wall time in every device's own zone" (DOC). The earliest zone on Earth is
-# UTC+14 and the latest UTC-12 (GUESS: the API does not say which zones it covers).
-EARLIEST_ZONE = timezone(timedelta(hours=14))
-LATEST_ZONE = timezone(timedelta(hours=-12))
 
 
 def parse_datetime(value: object) -> datetime | None:

@@ -14,22 +14,26 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from webpush_iac.emulator.checks import Limits
 from webpush_iac.emulator.clock import EmulatorClock, load_zone
 from webpush_iac.emulator.config import EmulatorConfig
 from webpush_iac.emulator.faults import Faults, RateLimiter
 from webpush_iac.emulator.protocol import Family, Reply, invalid
+from webpush_iac.emulator.rules import Rules
 from webpush_iac.emulator.store import Store
 
 _CLOCK_KEY = "clock_offset_seconds"
 
 
 class Emulator:
-    """Config, clock, faults, rate limiter and (lazily) the store of one emulator."""
+    """Config, clock, rules, faults, rate limiter and (lazily) the store of one emulator."""
 
     def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
+        self.product = config.product
         self.home: tzinfo = load_zone(config.timezone)
         self.clock = EmulatorClock()
+        self.rules = Rules(config.rules())
         self.faults = Faults(config)
         self.limiter = RateLimiter()
         self._store: Store | None = None
@@ -50,6 +54,9 @@ class Emulator:
         _ = self.store  # the persisted clock offset is loaded with the store
         return self.clock.now()
 
+    def limits(self) -> Limits:
+        return Limits(self.product, self.rules.max_message_bytes)
+
     def save_clock(self) -> None:
         self.store.meta_set(_CLOCK_KEY, repr(self.clock.offset_seconds))
 
@@ -58,6 +65,7 @@ class Emulator:
         self.store.reset()
         self.clock.set_offset(0.0)
         self.faults.restore()
+        self.rules.restore()
         self.limiter.clear()
 
     def close(self) -> None:
@@ -83,6 +91,7 @@ class Call:
     family: Family
     app_key: str
     drop_after_reply: bool = False  # set by a handler to commit, then cut the connection
+    form: dict[str, Any] | None = None  # multipart fields: str, or (filename, bytes) for files
 
     def json(self) -> Any:
         if self.raw_body is _NO_BODY:

@@ -3,11 +3,12 @@
 Devices exist only once registered (by the admin seed route): there is no API that creates or lists
 them (DOC: "no server API lists registration ids"), so the emulator cannot invent them either.
 Alias bindings are 1:1 (DOC); binding an alias that another device holds moves it, the newest
-binding winning (GUESS: the vendor only says 1:1, not which side loses).
+binding winning (GUESS: the reference only says 1:1, not which side loses).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -17,13 +18,14 @@ from typing import Any
 
 from webpush_iac.emulator.clock import format_datetime
 from webpush_iac.emulator.core import Call
+from webpush_iac.emulator.labels import valid_label
 from webpush_iac.emulator.protocol import DEVICE_INVALID, EMPTY, Reply, _ApiFailure
-from webpush_iac.emulator.validation import MAX_LABEL_BYTES, valid_label
 
 MAX_TAGS_PER_DEVICE = 100  # DOC
 MAX_TAG_CHANGES_PER_CALL = 100  # JPUSH: ≤ 100 tags added / removed per device call
 MAX_IDS_PER_CALL = 1000  # JPUSH: ≤ 1000 registration ids per bulk call
 _RID_RE = re.compile(r"[A-Za-z0-9_.:\-]{1,128}")  # GUESS: registration ids are short tokens
+APP_PLATFORMS = ("android", "ios", "hmos")  # SDK
 
 
 def bad(message: str) -> _ApiFailure:
@@ -36,7 +38,7 @@ def unknown_device(rid: str) -> _ApiFailure:
 
 
 def check_label(value: Any, what: str) -> str:
-    if not valid_label(value, MAX_LABEL_BYTES):
+    if not valid_label(value):
         raise bad(f"{what} must be 1..40 bytes of letters, digits, underscore or CJK characters")
     return str(value)
 
@@ -88,18 +90,31 @@ def check_tag_limit(conn: sqlite3.Connection, rids: list[str]) -> None:
         raise bad(f"device {row['rid']!r} would carry more than {MAX_TAGS_PER_DEVICE} tags")
 
 
+def _platform(entry: dict[str, Any], product: str) -> str:
+    """Web devices are all ``web``; app devices name android, ios or hmos (android if omitted)."""
+    platform = entry.get("platform", "web" if product == "web" else "android")
+    allowed = ("web",) if product == "web" else APP_PLATFORMS
+    if platform not in allowed:
+        raise bad(f"platform must be one of {', '.join(allowed)}")
+    return str(platform)
+
+
 def register_devices(
-    conn: sqlite3.Connection, entries: list[dict[str, Any]], registered: datetime
+    conn: sqlite3.Connection, entries: list[dict[str, Any]], registered: datetime, product: str
 ) -> int:
-    """Seed devices (admin route): entries hold ``registration_id`` and optional tags / alias.
+    """Seed devices (admin route): entries hold ``registration_id`` and optional tags / alias
+    (and, for the app product, ``platform``).
 
     Tags given for a device replace its tags; an omitted key leaves that part alone.
     """
     checked: list[tuple[str, list[str] | None, str | None]] = []
+    platforms: list[tuple[str, str]] = []
+    keys = {"registration_id", "tags", "alias", "platform"}
     for entry in entries:
-        if not isinstance(entry, dict) or set(entry) - {"registration_id", "tags", "alias"}:
-            raise bad("each device is an object with registration_id, tags, alias")
+        if not isinstance(entry, dict) or set(entry) - keys:
+            raise bad("each device is an object with registration_id, tags, alias, platform")
         rid = check_rid(entry.get("registration_id"))
+        platforms.append((rid, _platform(entry, product)))
         tags = entry.get("tags")
         if tags is not None:
             tags = id_list(tags, "tags", MAX_TAGS_PER_DEVICE)
@@ -111,8 +126,9 @@ def register_devices(
             raise bad("alias must be a string")
         checked.append((rid, tags, alias))
     conn.executemany(
-        "INSERT INTO devices (rid, registered) VALUES (?, ?) ON CONFLICT(rid) DO NOTHING",
-        [(rid, registered.timestamp()) for rid, _, _ in checked],
+        "INSERT INTO devices (rid, registered, platform) VALUES (?, ?, ?) "
+        "ON CONFLICT(rid) DO UPDATE SET platform = excluded.platform",
+        [(rid, registered.timestamp(), platform) for rid, platform in platforms],
     )
     for rid, tags, alias in checked:
         if tags is not None:
@@ -126,19 +142,49 @@ def register_devices(
     return len(checked)
 
 
-def resolve_audience(conn: sqlite3.Connection, to: Any) -> set[str]:
-    """Registration ids a (validated) ``to`` reaches: kinds AND together, lists OR (JPUSH)."""
+def registered_among(conn: sqlite3.Connection, rids: list[str]) -> set[str]:
+    rows = conn.execute(
+        "SELECT rid FROM devices WHERE rid IN (SELECT value FROM json_each(?))", (as_json(rids),)
+    )
+    return {row[0] for row in rows}
+
+
+def platform_counts(conn: sqlite3.Connection, rids: set[str]) -> dict[str, int]:
+    rows = conn.execute(
+        "SELECT platform, COUNT(*) FROM devices WHERE rid IN (SELECT value FROM json_each(?)) "
+        "GROUP BY platform",
+        (as_json(rids),),
+    )
+    return {row[0]: row[1] for row in rows}
+
+
+def resolve_audience(
+    conn: sqlite3.Connection, to: Any, platforms: list[str] | None = None
+) -> set[str]:
+    """Registration ids a (validated) ``to`` reaches: kinds AND together, lists OR (JPUSH),
+    among the devices of ``platforms`` (None: every device)."""
 
     def rids(sql: str, values: list[str]) -> set[str]:
         return {row[0] for row in conn.execute(sql, (as_json(values),))}
 
-    every = "SELECT rid FROM devices"
+    if platforms is None:
+        every_rid = {row[0] for row in conn.execute("SELECT rid FROM devices")}
+    else:
+        every_rid = rids(
+            "SELECT rid FROM devices WHERE platform IN (SELECT value FROM json_each(?))", platforms
+        )
+    if to == "all":
+        return every_rid
     by_alias = "SELECT rid FROM devices WHERE alias IN (SELECT value FROM json_each(?))"
     by_rid = "SELECT rid FROM devices WHERE rid IN (SELECT value FROM json_each(?))"
-    if to == "all":
-        return {row[0] for row in conn.execute(every)}
     by_tag = "SELECT DISTINCT rid FROM device_tags WHERE tag IN (SELECT value FROM json_each(?))"
-    picked: list[set[str]] = []
+    picked: list[set[str]] = [every_rid]
+    if "live_activity_id" in to:
+        # GUESS: the emulator has no live activities; an id reaches the app's iOS devices.
+        ios = conn.execute("SELECT rid FROM devices WHERE platform = 'ios'")
+        picked.append({row[0] for row in ios})
+    # GUESS: segments are defined in the console, which the emulator has not: a seg reaches
+    # every device of the targeted platforms.
     if "tag" in to:
         picked.append(rids(by_tag, to["tag"]))
     for tag in to.get("tag_and", []):
@@ -147,7 +193,7 @@ def resolve_audience(conn: sqlite3.Connection, to: Any) -> set[str]:
         picked.append(rids(by_alias, to["alias"]))
     if "registration_id" in to:
         picked.append(rids(by_rid, to["registration_id"]))
-    reached = set.intersection(*picked) if picked else {row[0] for row in conn.execute(every)}
+    reached = set.intersection(*picked)
     if "tag_not" in to:
         reached -= rids(by_tag, to["tag_not"])
     return reached
@@ -244,3 +290,55 @@ def devices_status(call: Call) -> Reply:
             entry["last_online_time"] = format_datetime(seen)
         result.append(entry)
     return Reply(result)
+
+
+MAX_TOKENS = 500  # SDK 0.1.1: 1..500 tokens per call
+TOKEN_PLATFORMS = ("android", "ios")  # SDK: "android" | "ios"
+
+
+def token_registration(call: Call) -> Reply:
+    """``POST /v4/devices/token/registration_id`` (app): vendor push tokens → registration ids.
+
+    GUESS: a token the emulator has not seen registers a new device of that platform (is_new
+    true); the same token always maps to the same registration id.
+    """
+    body = call.json()
+    if not isinstance(body, dict) or set(body) - {"platform", "tokens", "apns_production"}:
+        raise bad("body must be an object with platform, tokens and apns_production")
+    platform = body.get("platform")
+    if platform not in TOKEN_PLATFORMS:
+        raise bad("platform must be android or ios")
+    tokens = id_list(body.get("tokens"), "tokens", MAX_TOKENS)
+    if not tokens or not all(tokens) or any(len(t) > 512 for t in tokens):
+        raise bad(f"tokens must hold 1..{MAX_TOKENS} non-empty tokens")
+    if "apns_production" in body and not isinstance(body["apns_production"], bool):
+        raise bad("apns_production must be true or false")
+    results: list[dict[str, Any]] = []
+    with call.emu.store.tx() as conn:
+        for token in dict.fromkeys(tokens):
+            row = conn.execute(
+                "SELECT rid FROM tokens WHERE platform = ? AND token = ?", (platform, token)
+            ).fetchone()
+            is_new = row is None
+            rid = (
+                row[0]
+                if row
+                else platform[0]
+                + hashlib.sha1(  # noqa: S324 - not security
+                    f"{platform}:{token}".encode()
+                ).hexdigest()[:17]
+            )
+            if is_new:
+                conn.execute(
+                    "INSERT INTO tokens (platform, token, rid) VALUES (?, ?, ?)",
+                    (platform, token, rid),
+                )
+                conn.execute(
+                    "INSERT INTO devices (rid, registered, platform) VALUES (?, ?, ?) "
+                    "ON CONFLICT(rid) DO NOTHING",
+                    (rid, call.now.timestamp(), platform),
+                )
+            results.append(
+                {"token": token, "registration_id": rid, "is_new": is_new, "code": 0, "message": ""}
+            )
+    return Reply({"results": results})

@@ -49,14 +49,16 @@ class Faults:
             self.seed = self._config.seed
             self._rng = random.Random(self.seed)
 
-    def update(self, data: dict[str, Any]) -> None:
-        """Apply a partial settings object; raises ValueError naming the first bad field."""
+    def check(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The checked settings; raises ValueError naming the first bad field."""
         extra = sorted(set(data) - FAULT_KEYS)
         if extra:
             raise ValueError(f"unknown fault setting {extra[0]!r}")
-        checked: dict[str, Any] = {}
-        for key, value in data.items():
-            checked[key] = _check_setting(key, value)
+        return {key: _check_setting(key, value) for key, value in data.items()}
+
+    def update(self, data: dict[str, Any]) -> None:
+        """Apply a partial settings object; raises ValueError naming the first bad field."""
+        checked = self.check(data)
         with self._lock:
             for key, value in checked.items():
                 setattr(self, key, value)

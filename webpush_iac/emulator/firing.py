@@ -2,9 +2,9 @@
 
 Times in a trigger are zone-less wall clock (DOC). ``zone_type`` 1 reads them in the emulator's
 configured zone; ``zone_type`` 2 means "at this wall time on each device", which the emulator
-models with two zones (GUESS, docs/api-notes.md "Emulator choices"): the task has fired at all once
-the time passed in the EARLIEST zone (UTC+14), and it leaves the list only once it passed in the
-LATEST zone (UTC-12).
+models with two zones chosen by its rules (GUESS, docs/emulator.md): by default the task fires
+once the time passed in the earliest zone (UTC+14) and leaves the list once it passed in the
+latest zone (UTC-12).
 """
 
 from __future__ import annotations
@@ -14,14 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
-from webpush_iac.emulator.clock import (
-    EARLIEST_ZONE,
-    LATEST_ZONE,
-    add_months,
-    parse_datetime,
-    parse_time,
-    to_utc,
-)
+from webpush_iac.emulator.clock import add_months, parse_datetime, parse_time, to_utc
+from webpush_iac.emulator.rules import ZONE_OFFSETS, Rules
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -32,10 +26,11 @@ class Zones:
     leave: tzinfo  # where "has it left the list" is decided
 
 
-def zones_for(block: dict[str, Any], home: tzinfo) -> Zones:
-    if block.get("zone_type") == 2:
-        return Zones(EARLIEST_ZONE, LATEST_ZONE)
-    return Zones(home, home)
+def zones_for(kind: str, block: dict[str, Any], home: tzinfo, rules: Rules) -> Zones:
+    if block.get("zone_type") != 2:
+        return Zones(home, home)
+    leave = rules.periodical_zone2_leave if kind == "periodical" else rules.zone2_leave
+    return Zones(ZONE_OFFSETS[rules.zone2_fire], ZONE_OFFSETS[leave])
 
 
 def _periodical_walls(block: dict[str, Any]) -> Iterator[datetime]:
@@ -47,7 +42,7 @@ def _periodical_walls(block: dict[str, Any]) -> Iterator[datetime]:
     assert end is not None
     assert at is not None
     unit = str(block["time_unit"]).lower()
-    frequency = int(block["frequency"])
+    frequency = int(block.get("frequency", 1))  # optional, default 1 (docs/emulator.md)
     points = [str(p).upper() for p in block.get("point") or []]
     candidates: Iterator[date]
     if unit == "day":
@@ -100,10 +95,10 @@ def _monthly(start: date, days: list[int], frequency: int, end: date) -> Iterato
 
 
 def fire_instants(
-    kind: str, block: dict[str, Any], home: tzinfo, created: datetime
+    kind: str, block: dict[str, Any], home: tzinfo, created: datetime, rules: Rules
 ) -> Iterator[datetime]:
     """Every UTC instant at which the task sends, in order (disabled tasks are the caller's call)."""
-    zones = zones_for(block, home)
+    zones = zones_for(kind, block, home, rules)
     if kind == "single":
         wall = parse_datetime(block["time"])
         assert wall is not None
@@ -122,12 +117,17 @@ def first_wall_firing(block: dict[str, Any]) -> datetime | None:
     return next(_periodical_walls(block), None)
 
 
-def leave_instant(kind: str, block: dict[str, Any], home: tzinfo, created: datetime) -> datetime:
-    """When the task stops being "valid": off the list, not counted, not updatable (JPUSH)."""
-    zones = zones_for(block, home)
+def leave_instant(
+    kind: str, block: dict[str, Any], home: tzinfo, created: datetime, rules: Rules
+) -> datetime | None:
+    """When the task stops being "valid": off the list, not counted, not updatable (JPUSH).
+    None when it never does (an intelligent task under ``intelligent_expires: false``)."""
+    zones = zones_for(kind, block, home, rules)
     if kind == "single":
         wall = parse_datetime(block["time"])
     elif kind == "intelligent":
+        if not rules.intelligent_expires:
+            return None
         wall = parse_datetime(block["backup_time"])
     else:
         wall = parse_datetime(block["end"])
@@ -135,11 +135,17 @@ def leave_instant(kind: str, block: dict[str, Any], home: tzinfo, created: datet
 
 
 def fires_between(
-    kind: str, block: dict[str, Any], home: tzinfo, created: datetime, lo: datetime, hi: datetime
+    kind: str,
+    block: dict[str, Any],
+    home: tzinfo,
+    created: datetime,
+    rules: Rules,
+    lo: datetime,
+    hi: datetime,
 ) -> tuple[list[datetime], datetime | None]:
     """Instants in ``(lo, hi]`` and the first instant after ``hi`` (None when there is none)."""
     fired: list[datetime] = []
-    for instant in fire_instants(kind, block, home, created):
+    for instant in fire_instants(kind, block, home, created, rules):
         if instant > hi:
             return fired, instant
         if instant > lo:

@@ -1,255 +1,183 @@
-"""Checks of a create-push payload (docs/api-notes.md "Push payload"), shared by push and
-schedules.
+"""Checks of a create-push request (docs/api-notes.md "Push payload"), shared by push, batch push and schedules.
 
-Each failed rule raises :class:`_ApiFailure` with the push API's documented code; the schedule
-routes re-wrap that into their own code. Rules are applied in a fixed order so the same bad body
-always gets the same answer.
+The envelope, the audience, the options both products share and the size rule live here; the
+product's ``body`` is checked by :mod:`web_payload` or :mod:`app_payload`. Each failed rule raises
+:class:`_ApiFailure` with the push API's documented code; the schedule routes re-wrap that into
+their own code. Rules are applied in a fixed order so the same bad body always gets the same
+answer.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Final
 
+from webpush_iac.emulator import app_payload, web_payload
+from webpush_iac.emulator.checks import (
+    Limits,
+    fail,
+    int_or_digits,
+    json_size,
+    obj,
+    only_keys,
+    optional_type,
+)
+from webpush_iac.emulator.labels import valid_label
 from webpush_iac.emulator.protocol import (
-    DISTRIBUTION_INVALID,
-    DISTRIBUTION_WITHOUT_ALERT,
     PUSH_BAD_TYPE_OR_LENGTH,
     PUSH_INVALID_PARAMETER,
     PUSH_MISSING_PARAMETER,
-    PUSH_NOTIFICATION_AND_MESSAGE,
     PUSH_PARAMETER_ERROR,
     PUSH_TOO_LARGE,
-    PUSH_UNEXPECTED_PARAMETER,
-    _ApiFailure,
 )
 
-ENVELOPE_KEYS = frozenset({"from", "to", "body", "request_id", "custom_args"})
-BODY_KEYS = frozenset({"platform", "notification", "message", "options"})
-NOTIFICATION_KEYS = frozenset({"alert", "web"})
-WEB_KEYS = frozenset({"alert", "url", "title", "icon", "image", "extras"})
-MESSAGE_KEYS = frozenset({"msg_content", "title", "content_type", "extras"})
-BATCH_ITEM_KEYS = frozenset(
-    {"target", "platform", "notification", "message", "options", "custom_args", "request_id"}
+ENVELOPE_KEYS: Final = frozenset({"from", "to", "body", "request_id", "custom_args"})
+BATCH_ITEM_KEYS: Final = frozenset(
+    {
+        "target",
+        "platform",
+        "notification",
+        "message",
+        "live_activity",
+        "voip",
+        "options",
+        "custom_args",
+        "request_id",
+    }
 )
+BODY_PARTS: Final = ("platform", "notification", "message", "live_activity", "voip", "options")
 # DOC*: alias / registration_id ≤ 1000; JPUSH: ≤ 20 tags per tag / tag_and / tag_not.
-AUDIENCE_LIMITS = {"tag": 20, "tag_and": 20, "tag_not": 20, "alias": 1000, "registration_id": 1000}
-MAX_TIME_TO_LIVE = 15 * 86400  # DOC*: web max 15 days
-MAX_BIG_PUSH_DURATION = 1440  # DOC*: minutes, else 23006
-MAX_WEB_BUTTONS = 2  # DOC*
-NOTIFICATION_LIMIT = 2048  # DOC*: web notification bytes, else 21005
-MESSAGE_LIMIT = 4000  # DOC*: whole message bytes, else 21005
-W3PUSH_DISTRIBUTIONS = frozenset({"first_ospush", "mtpush", "secondary_push", "ospush"})
-_CID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+AUDIENCE_LIMITS: Final = {
+    "tag": 20,
+    "tag_and": 20,
+    "tag_not": 20,
+    "alias": 1000,
+    "registration_id": 1000,
+}
+LABEL_AUDIENCES: Final = frozenset({"tag", "tag_and", "tag_not", "alias"})
+APP_AUDIENCES: Final = frozenset({"seg", "live_activity_id"})  # SDK / DOC*: App Push only
+MAX_BIG_PUSH_DURATION: Final = 1440  # DOC*: minutes, else 23006
+_CID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # SDK (Java comment): ≤ 64 of [A-Za-z0-9_-]
+
+__all__ = ["Limits", "check_batch_item", "check_push", "json_size"]
 
 
-def _fail(code: int, message: str, status: int = 400) -> _ApiFailure:
-    return _ApiFailure(status, code, message)
-
-
-def json_size(value: Any) -> int:
-    """Bytes of the compact UTF-8 JSON form: GUESS for how the server measures payload size."""
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, f"{where} must be a JSON object")
-    return value
-
-
-def _only_keys(value: dict[str, Any], allowed: frozenset[str], where: str) -> None:
-    extra = sorted(set(value) - allowed)
-    if extra:
-        raise _fail(PUSH_UNEXPECTED_PARAMETER, f"{where}: unexpected parameter {extra[0]!r}")
-
-
-def _optional_str(value: dict[str, Any], key: str, where: str) -> None:
-    if key in value and not isinstance(value[key], str):
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, f"{where}.{key} must be a string")
-
-
-def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def check_push(payload: Any) -> dict[str, Any]:
+def check_push(payload: Any, limits: Limits) -> dict[str, Any]:
     """Validate a whole create-push request (``POST /v4/push`` and a schedule's ``push``)."""
-    push = _object(payload, "request body")
-    _only_keys(push, ENVELOPE_KEYS, "push")
+    push = obj(payload, "request body")
+    only_keys(push, ENVELOPE_KEYS, "push")
     for key in ("to", "body"):
         if key not in push:
-            raise _fail(PUSH_MISSING_PARAMETER, f"{key} is required")
-    _optional_str(push, "from", "push")
-    _optional_str(push, "request_id", "push")
-    if "custom_args" in push and not isinstance(push["custom_args"], dict | str):
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, "custom_args must be an object")
-    check_audience(push["to"])
-    check_body(push["body"])
-    if json_size(push) > MESSAGE_LIMIT:
-        raise _fail(PUSH_TOO_LARGE, f"message is larger than {MESSAGE_LIMIT} bytes")
+            raise fail(PUSH_MISSING_PARAMETER, f"{key} is required")
+    optional_type(push, "from", str, "push")  # DOC: a sender label; "push" is only the example
+    optional_type(push, "request_id", str, "push")
+    # DOC: the doc's own example sends custom_args as a plain string; SDKs send an object.
+    optional_type(push, "custom_args", (dict, str), "push")
+    check_audience(push["to"], limits.product)
+    check_body(push["body"], limits)
+    if limits.product == "app":
+        app_payload.check_live_activity_audience(push["to"], push["body"])
     return push
 
 
-def check_audience(to: Any) -> None:
+def check_audience(to: Any, product: str) -> None:
     if isinstance(to, str):
         if to != "all":
-            raise _fail(PUSH_INVALID_PARAMETER, "to must be 'all' or an audience object")
+            raise fail(PUSH_INVALID_PARAMETER, "to must be 'all' or an audience object")
         return
-    audience = _object(to, "to")
+    audience = obj(to, "to")
     if not audience:
-        raise _fail(PUSH_MISSING_PARAMETER, "to names no audience")
-    _only_keys(audience, frozenset(AUDIENCE_LIMITS), "to")
+        raise fail(PUSH_MISSING_PARAMETER, "to names no audience")
+    allowed = frozenset(AUDIENCE_LIMITS) | (APP_AUDIENCES if product == "app" else frozenset())
+    only_keys(audience, allowed, "to")
     for key, limit in AUDIENCE_LIMITS.items():
         if key not in audience:
             continue
         values = audience[key]
         if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
-            raise _fail(PUSH_BAD_TYPE_OR_LENGTH, f"to.{key} must be a list of non-empty strings")
+            raise fail(PUSH_BAD_TYPE_OR_LENGTH, f"to.{key} must be a list of non-empty strings")
         if not values:
-            raise _fail(PUSH_INVALID_PARAMETER, f"to.{key} must not be empty")
+            raise fail(PUSH_INVALID_PARAMETER, f"to.{key} must not be empty")
         if len(values) > limit:
-            raise _fail(PUSH_INVALID_PARAMETER, f"to.{key} holds more than {limit} values")
+            raise fail(PUSH_INVALID_PARAMETER, f"to.{key} holds more than {limit} values")
+        if key in LABEL_AUDIENCES:
+            bad = next((v for v in values if not valid_label(v)), None)
+            if bad is not None:
+                # DOC: tags and aliases are ≤ 40 bytes of letters, digits, underscore, CJK.
+                raise fail(PUSH_INVALID_PARAMETER, f"to.{key}: {bad[:50]!r} is not a valid {key}")
+    if "seg" in audience:
+        seg = obj(audience["seg"], "to.seg")
+        only_keys(seg, frozenset({"id"}), "to.seg")
+        if not isinstance(seg.get("id"), str) or not seg["id"]:
+            raise fail(PUSH_MISSING_PARAMETER, "to.seg.id must be a non-empty string")
+    if "live_activity_id" in audience:
+        if not isinstance(audience["live_activity_id"], str) or not audience["live_activity_id"]:
+            raise fail(PUSH_BAD_TYPE_OR_LENGTH, "to.live_activity_id must be a non-empty string")
+        if len(audience) > 1:  # JPUSH / DOC*: a live activity id combines with nothing
+            raise fail(PUSH_INVALID_PARAMETER, "to.live_activity_id cannot be combined")
 
 
-def check_body(body: Any) -> None:
-    """The web ``body``: platform, exactly one of notification/message, options."""
-    body = _object(body, "body")
-    _only_keys(body, BODY_KEYS, "body")
-    if "platform" not in body:
-        raise _fail(PUSH_MISSING_PARAMETER, "body.platform is required")
-    if body["platform"] != "web":
-        raise _fail(PUSH_INVALID_PARAMETER, "body.platform must be 'web'")
-    has_notification, has_message = "notification" in body, "message" in body
-    if has_notification and has_message:
-        # DOC*: 21306 is listed with HTTP 401 although it is an input error; kept as documented.
-        raise _fail(
-            PUSH_NOTIFICATION_AND_MESSAGE, "notification and message cannot be sent together", 401
-        )
-    if not has_notification and not has_message:
-        raise _fail(PUSH_MISSING_PARAMETER, "body needs notification or message")
-    alert = ""
-    if has_notification:
-        alert = _check_notification(body["notification"])
+def check_body(body: Any, limits: Limits) -> str:
+    """The product's ``body`` and the one size rule; returns its alert text ("" if none)."""
+    checked = obj(body, "body")
+    if limits.product == "app":
+        alert = app_payload.check_app_body(checked)
     else:
-        _check_message(body["message"])
-    if "options" in body:
-        check_options(body["options"], alert=alert)
+        alert = web_payload.check_web_body(checked)
+    if "options" in checked:
+        check_common_options(obj(checked["options"], "options"))
+    size = json_size(checked)
+    if size > limits.max_message_bytes:
+        # DOC*: 4000 bytes, else 21005; measured over platform + content + options.
+        raise fail(PUSH_TOO_LARGE, f"message is {size} bytes, more than {limits.max_message_bytes}")
+    return alert
 
 
-def _check_notification(value: Any) -> str:
-    notification = _object(value, "body.notification")
-    _only_keys(notification, NOTIFICATION_KEYS, "body.notification")
-    _optional_str(notification, "alert", "body.notification")
-    if "web" not in notification:
-        raise _fail(PUSH_MISSING_PARAMETER, "body.notification.web is required")
-    web = _object(notification["web"], "body.notification.web")
-    _only_keys(web, WEB_KEYS, "body.notification.web")
-    for key in ("alert", "url"):
-        if key not in web:
-            raise _fail(PUSH_MISSING_PARAMETER, f"body.notification.web.{key} is required")
-    for key in ("alert", "url", "title", "icon", "image"):
-        _optional_str(web, key, "body.notification.web")
-    if not web["alert"]:
-        raise _fail(PUSH_MISSING_PARAMETER, "body.notification.web.alert must not be empty")
-    for key in ("url", "icon", "image"):
-        if key in web and not _is_http_url(web[key]):
-            raise _fail(PUSH_INVALID_PARAMETER, f"body.notification.web.{key} must be http(s)")
-    if "extras" in web:
-        _object(web["extras"], "body.notification.web.extras")
-    if json_size(notification) > NOTIFICATION_LIMIT:
-        raise _fail(PUSH_TOO_LARGE, f"notification is larger than {NOTIFICATION_LIMIT} bytes")
-    return str(web["alert"])
-
-
-def _check_message(value: Any) -> None:
-    message = _object(value, "body.message")
-    _only_keys(message, MESSAGE_KEYS, "body.message")
-    if "msg_content" not in message:
-        raise _fail(PUSH_MISSING_PARAMETER, "body.message.msg_content is required")
-    if not isinstance(message["msg_content"], str | dict):
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, "body.message.msg_content must be a string")
-    _optional_str(message, "title", "body.message")
-    _optional_str(message, "content_type", "body.message")
-    if "extras" in message:
-        _object(message["extras"], "body.message.extras")
-
-
-def _int_option(options: dict[str, Any], key: str) -> int | None:
-    if key not in options:
-        return None
-    value = options[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, f"options.{key} must be an integer")
-    return value
-
-
-def check_options(value: Any, *, alert: str) -> None:
-    """Documented option limits; options we do not model (app-only ones) are let through."""
-    options = _object(value, "options")
-    ttl = _int_option(options, "time_to_live")
-    if ttl is not None and not 0 <= ttl <= MAX_TIME_TO_LIVE:
-        raise _fail(PUSH_INVALID_PARAMETER, f"options.time_to_live must be 0..{MAX_TIME_TO_LIVE}")
-    duration = _int_option(options, "big_push_duration")
-    if duration is not None and not 0 <= duration <= MAX_BIG_PUSH_DURATION:
-        raise _fail(PUSH_PARAMETER_ERROR, "options.big_push_duration must be 0..1440")
-    if "web_buttons" in options:
-        buttons = options["web_buttons"]
-        if not isinstance(buttons, list):
-            raise _fail(PUSH_BAD_TYPE_OR_LENGTH, "options.web_buttons must be a list")
-        if len(buttons) > MAX_WEB_BUTTONS:
-            raise _fail(PUSH_INVALID_PARAMETER, "options.web_buttons holds more than 2 buttons")
-        for button in buttons:
-            button = _object(button, "options.web_buttons[]")
-            for key in ("url", "icon"):
-                url = button.get(key)
-                if url is not None and not (isinstance(url, str) and _is_http_url(url)):
-                    raise _fail(PUSH_INVALID_PARAMETER, f"options.web_buttons[].{key} bad url")
+def check_common_options(options: dict[str, Any]) -> None:
+    """Options both products document; product-only ones are checked by the product modules and
+    options nobody models are let through."""
+    if "time_to_live" in options:
+        ttl = int_or_digits(options["time_to_live"], "options.time_to_live")
+        if ttl < 0:
+            raise fail(PUSH_INVALID_PARAMETER, "options.time_to_live must not be negative")
+    if "override_msg_id" in options:
+        int_or_digits(options["override_msg_id"], "options.override_msg_id")
+    if "big_push_duration" in options:
+        duration = int_or_digits(options["big_push_duration"], "options.big_push_duration")
+        if duration > MAX_BIG_PUSH_DURATION:
+            raise fail(PUSH_PARAMETER_ERROR, "options.big_push_duration must be 0..1440")
     if "multi_language" in options:
-        languages = _object(options["multi_language"], "options.multi_language")
+        languages = obj(options["multi_language"], "options.multi_language")
         for code, texts in languages.items():
-            _object(texts, f"options.multi_language.{code}")
+            obj(texts, f"options.multi_language.{code}")
     if "cid" in options and not (
         isinstance(options["cid"], str) and _CID_RE.fullmatch(options["cid"])
     ):
-        raise _fail(PUSH_INVALID_PARAMETER, "options.cid must be ≤ 64 of [A-Za-z0-9_-]")
+        raise fail(PUSH_INVALID_PARAMETER, "options.cid must be ≤ 64 of [A-Za-z0-9_-]")
     if "third_party_channel" in options:
-        _check_third_party(options["third_party_channel"], alert=alert)
+        obj(options["third_party_channel"], "options.third_party_channel")
 
 
-def _check_third_party(value: Any, *, alert: str) -> None:
-    channel = _object(value, "options.third_party_channel")
-    if "w3push" not in channel:
-        return
-    w3push = _object(channel["w3push"], "options.third_party_channel.w3push")
-    if "distribution" not in w3push:
-        return
-    # DOC*: both codes are listed with HTTP 401 on the push API.
-    if w3push["distribution"] not in W3PUSH_DISTRIBUTIONS:
-        raise _fail(DISTRIBUTION_INVALID, "w3push.distribution is invalid", 401)
-    if not alert:
-        raise _fail(
-            DISTRIBUTION_WITHOUT_ALERT, "w3push.distribution needs a notification alert", 401
-        )
+def batch_body(entry: dict[str, Any]) -> dict[str, Any]:
+    """The ``body`` part of one batch entry (what the size rule measures)."""
+    return {key: entry[key] for key in BODY_PARTS if key in entry}
 
 
-def check_batch_item(item: Any) -> str:
+def check_batch_item(item: Any, limits: Limits) -> str:
     """One entry of a batch push; returns its target."""
-    entry = _object(item, "requests[]")
-    _only_keys(entry, BATCH_ITEM_KEYS, "requests[]")
+    entry = obj(item, "requests[]")
+    only_keys(entry, BATCH_ITEM_KEYS, "requests[]")
     if "target" not in entry:
-        raise _fail(PUSH_MISSING_PARAMETER, "requests[].target is required")
+        raise fail(PUSH_MISSING_PARAMETER, "requests[].target is required")
     target = entry["target"]
     if not isinstance(target, str) or not target:
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, "requests[].target must be a non-empty string")
-    if "custom_args" in entry and not isinstance(entry["custom_args"], dict | str):
-        raise _fail(PUSH_BAD_TYPE_OR_LENGTH, "requests[].custom_args must be an object")
-    _optional_str(entry, "request_id", "requests[]")
-    body = {k: entry[k] for k in ("platform", "notification", "message", "options") if k in entry}
-    check_body(body)
-    if json_size(entry) > MESSAGE_LIMIT:
-        raise _fail(PUSH_TOO_LARGE, f"message is larger than {MESSAGE_LIMIT} bytes")
+        raise fail(PUSH_BAD_TYPE_OR_LENGTH, "requests[].target must be a non-empty string")
+    optional_type(entry, "custom_args", (dict, str), "requests[]")
+    optional_type(entry, "request_id", str, "requests[]")
+    check_body(batch_body(entry), limits)
     return target
+
+
+def content_kind(body: dict[str, Any]) -> str:
+    """Which content a (checked) body carries: notification, message, live_activity or voip."""
+    return next(k for k in ("notification", "message", "live_activity", "voip") if k in body)

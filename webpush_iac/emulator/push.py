@@ -1,20 +1,27 @@
-"""Push routes: push, push/validate, batch push and message details.
+"""Push routes (docs/api-notes.md "Push, batch push and statistics"): push, push/validate, batch push and (app) withdraw.
 
-The API facts are docs/api-notes.md "Push, batch push and statistics". A push "sends" by
-recording a message with the number of devices its audience reached; message details report that
-number as targets/sent/delivered with no impressions or clicks (GUESS: there are no browsers
-behind the emulator to show or click anything).
+A push "sends" by recording a message with the devices its audience reached; statistics
+(:mod:`stats`) report from that record.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from webpush_iac.emulator.core import Call
-from webpush_iac.emulator.devices import as_json, resolve_audience
-from webpush_iac.emulator.payload import check_batch_item, check_push
+from webpush_iac.emulator.delivery import (
+    DAY,
+    check_override,
+    earlier_cid,
+    platforms_for,
+    reach,
+    record,
+    remember_cid,
+)
+from webpush_iac.emulator.devices import as_json
+from webpush_iac.emulator.payload import batch_body, check_batch_item, check_push
 from webpush_iac.emulator.protocol import (
+    PUSH_BAD_REGISTRATION_ID,
     PUSH_BAD_TYPE_OR_LENGTH,
     PUSH_INVALID_PARAMETER,
     PUSH_MISSING_PARAMETER,
@@ -25,32 +32,45 @@ from webpush_iac.emulator.protocol import (
     Reply,
     _ApiFailure,
 )
-from webpush_iac.emulator.store import MSG_ID_BASE, message_num, record_message
+from webpush_iac.emulator.store import message_num
 
 MAX_BATCH = 500  # DOC: ≤ 500 requests per batch call
-MAX_DETAIL_IDS = 100  # DOC: ≤ 100 message ids per details call
 
 
 def push(call: Call) -> Reply:
-    payload = check_push(call.json())
-    with call.emu.store.tx() as conn:
-        targets = resolve_audience(conn, payload["to"])
-        if not targets:
-            raise _ApiFailure(400, PUSH_NO_TARGET, "no device matches the audience")  # DOC*
-        msg_id = record_message(
-            conn, schedule_id=None, sent_at=call.now.timestamp(), targets=len(targets), kind="push"
+    """``POST /v4/push``. A repeated ``options.cid`` (same app, within a day) sends nothing and
+    answers the first push's msg_id (GUESS from SDK/DOC* "repeats don't resend")."""
+    emu = call.emu
+    payload = check_push(call.json(), emu.limits())
+    options = payload["body"].get("options") or {}
+    request_id = payload.get("request_id", "")
+    cid = options.get("cid")
+    with emu.store.tx() as conn:
+        if cid is not None:
+            first = earlier_cid(conn, cid, call.now)
+            if first is not None:
+                return Reply({"request_id": request_id, "msg_id": first})
+        check_override(conn, options, call.now)
+        targets = reach(conn, emu.product, payload)
+        msg_id = record(
+            conn, emu.product, payload, targets, sent_at=call.now.timestamp(), kind="push"
         )
-    return Reply({"request_id": payload.get("request_id", ""), "msg_id": msg_id})
+        if cid is not None:
+            remember_cid(conn, cid, msg_id, call.now)
+    return Reply({"request_id": request_id, "msg_id": msg_id})
 
 
 def validate_push(call: Call) -> Reply:
     """Checks the payload without sending. GUESS: the audience is not matched against devices
-    (so 21011 never comes from here) and ``msg_id`` is "0" because nothing was sent."""
-    payload = check_push(call.json())
+    (so 21011 never comes from here) and ``msg_id`` is "0" because nothing was sent; an unknown
+    override_msg_id is still 1003 (it is part of what makes the push valid)."""
+    payload = check_push(call.json(), call.emu.limits())
+    with call.emu.store.tx() as conn:
+        check_override(conn, payload["body"].get("options") or {}, call.now)
     return Reply({"request_id": payload.get("request_id", ""), "msg_id": "0"})
 
 
-def _batch(call: Call, by: str) -> Reply:
+def _batch_items(call: Call) -> list[dict[str, Any]]:
     body = call.json()
     if not isinstance(body, dict):
         raise _ApiFailure(400, PUSH_BAD_TYPE_OR_LENGTH, "request body must be a JSON object")
@@ -63,35 +83,53 @@ def _batch(call: Call, by: str) -> Reply:
         raise _ApiFailure(400, PUSH_BAD_TYPE_OR_LENGTH, "requests must be a list")
     if not 1 <= len(items) <= MAX_BATCH:
         raise _ApiFailure(400, PUSH_INVALID_PARAMETER, f"requests must hold 1..{MAX_BATCH} entries")
-    targets = [check_batch_item(item) for item in items]
+    return items
+
+
+def _batch(call: Call, by: str) -> Reply:
+    emu = call.emu
+    items = _batch_items(call)
+    limits = emu.limits()
+    targets = [check_batch_item(item, limits) for item in items]
     if len(set(targets)) != len(targets):
         raise _ApiFailure(400, PUSH_INVALID_PARAMETER, "targets must be unique within a call")
     # DOC: each target costs one unit of the push QPS; the call itself already paid for one.
-    granted = 1 + call.emu.limiter.acquire(call.app_key, call.emu.faults.qps, len(targets) - 1)
+    granted = 1 + emu.limiter.acquire(call.app_key, emu.faults.qps, len(targets) - 1)
     results: dict[str, Any] = {}
     column = "rid" if by == "regid" else "alias"
-    with call.emu.store.tx() as conn:
+    # DOC*: an unknown registration id is 20101; an alias nobody holds matches no device (21011).
+    missing = (
+        (PUSH_BAD_REGISTRATION_ID, "registration id is not registered")
+        if by == "regid"
+        else (PUSH_NO_TARGET, "no device matches the target")
+    )
+    with emu.store.tx() as conn:
         found = {
-            row[0]
+            row[0]: (row[1], row[2])
             for row in conn.execute(
-                f"SELECT {column} FROM devices WHERE {column} IN "  # noqa: S608 - fixed column
+                f"SELECT {column}, rid, platform FROM devices WHERE {column} IN "  # noqa: S608
                 "(SELECT value FROM json_each(?))",
                 (as_json(targets),),
             )
         }
-        for index, target in enumerate(targets):
+        for index, (item, target) in enumerate(zip(items, targets, strict=True)):
+            body = batch_body(item)
+            platforms = platforms_for(emu.product, body)
+            device = found.get(target)
             if index >= granted:
                 error = {"code": RATE_LIMITED, "message": RATE_LIMITED_MESSAGE}
-                results[target] = {"target": target, "success": False, "error": error}
-            elif target not in found:
-                error = {"code": PUSH_NO_TARGET, "message": "no device matches the target"}
-                results[target] = {"target": target, "success": False, "error": error}
+            elif device is None:
+                error = {"code": missing[0], "message": missing[1]}
+            elif platforms is not None and device[1] not in platforms:
+                error = {"code": PUSH_NO_TARGET, "message": "the device's platform is not targeted"}
             else:
-                msg_id = record_message(
-                    conn, schedule_id=None, sent_at=call.now.timestamp(), targets=1, kind="batch"
+                msg_id = record(
+                    conn, emu.product, body, {device[0]}, sent_at=call.now.timestamp(), kind="batch"
                 )
                 # SDK: msg_id is an integer in batch results (a string elsewhere).
                 results[target] = {"target": target, "success": True, "msg_id": int(msg_id)}
+                continue
+            results[target] = {"target": target, "success": False, "error": error}
     limited = granted < len(targets)
     info = {"message": RATE_LIMITED_MESSAGE if limited else "", "rate_limit_occurred": limited}
     return Reply({"results": results, "rate_limit_info": info})
@@ -105,36 +143,24 @@ def batch_by_alias(call: Call) -> Reply:
     return _batch(call, "alias")
 
 
-def _counters(targets: int) -> dict[str, Any]:
-    return {
-        "targets": targets,
-        "sent": targets,
-        "delivered": targets,
-        "impressions": 0,
-        "clicks": 0,
-    }
+def withdraw(call: Call) -> Reply:
+    """``DELETE /v4/push/withdraw/{msg_id}`` (app, DOC): recall within one day, once.
 
-
-def message_details(call: Call) -> Reply:
-    """``?message_ids=a,b`` (≤ 100) → counters keyed by msg_id; unknown ids are left out."""
-    raw = call.query.get("message_ids", "")
-    ids = [part.strip() for part in raw.split(",") if part.strip()]
-    if not ids:
-        raise _ApiFailure(400, PUSH_MISSING_PARAMETER, "message_ids is required")
-    if len(ids) > MAX_DETAIL_IDS:
-        raise _ApiFailure(400, PUSH_INVALID_PARAMETER, f"at most {MAX_DETAIL_IDS} message ids")
-    nums = {num: msg_id for msg_id in ids if (num := message_num(msg_id)) is not None}
+    DOC: an unknown msg_id is 400 / 21003; GUESS: a second recall and one after a day are too.
+    """
+    msg_id = call.params["msg_id"]
+    num = message_num(msg_id)
     with call.emu.store.tx() as conn:
-        rows = conn.execute(
-            "SELECT num, targets FROM messages WHERE num IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(nums)),),
-        ).fetchall()
-    details: dict[str, Any] = {}
-    for row in rows:
-        counters = _counters(row["targets"])
-        notification = {**counters, "sub_web": {"engageLab_web": _counters(row["targets"])}}
-        details[str(MSG_ID_BASE + row["num"])] = {
-            **counters,
-            "sub": {"notification": notification, "message": _counters(0)},
-        }
-    return Reply(details)
+        row = None
+        if num is not None:
+            row = conn.execute(
+                "SELECT withdrawn, sent_at FROM messages WHERE num = ?", (num,)
+            ).fetchone()
+        if row is None:
+            raise _ApiFailure(400, PUSH_INVALID_PARAMETER, f"message {msg_id!r} does not exist")
+        if row["withdrawn"]:
+            raise _ApiFailure(400, PUSH_INVALID_PARAMETER, "the message was already withdrawn")
+        if row["sent_at"] < call.now.timestamp() - DAY:
+            raise _ApiFailure(400, PUSH_INVALID_PARAMETER, "messages older than a day stay sent")
+        conn.execute("UPDATE messages SET withdrawn = 1 WHERE num = ?", (num,))
+    return Reply({"request_id": "", "msg_id": msg_id})

@@ -1,5 +1,5 @@
 """Schedule routes and the lazy firing that runs before every API call (docs/api-notes.md
-"Schedules: list", "Lifecycle").
+"Schedules: list", "Lifecycle"; the lifecycle rules are options, docs/emulator.md).
 
 There is no background task: each call first advances every task whose next event (a firing or
 leaving the list) is due, using the emulator clock. That makes firing deterministic under an
@@ -16,16 +16,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from webpush_iac.emulator.core import Call, Emulator
+from webpush_iac.emulator.delivery import platforms_for, record
 from webpush_iac.emulator.devices import resolve_audience
 from webpush_iac.emulator.firing import fires_between, leave_instant
 from webpush_iac.emulator.protocol import (
     EMPTY,
+    SCHEDULE_EXPIRED,
     SCHEDULE_INVALID,
     SCHEDULE_NOT_FOUND,
     Reply,
     _ApiFailure,
 )
-from webpush_iac.emulator.store import MSG_ID_BASE, record_message
+from webpush_iac.emulator.store import MSG_ID_BASE
 from webpush_iac.emulator.validation import TimeContext, check_create, check_update
 
 
@@ -49,14 +51,33 @@ def _to_object(row: sqlite3.Row) -> dict[str, Any]:
 
 def _timing(
     emu: Emulator, trigger: dict[str, Any], created: datetime, after: datetime
-) -> tuple[float, float]:
-    """(leave_at, next_event) of a trigger whose firings up to ``after`` are already done."""
+) -> tuple[float | None, float | None]:
+    """(leave_at, next_event) of a trigger whose firings up to ``after`` are already done; None
+    for "never" (a task that never leaves the list, or has nothing left to do)."""
     kind = next(iter(trigger))
     block = trigger[kind]
-    leave = leave_instant(kind, block, emu.home, created)
-    _, upcoming = fires_between(kind, block, emu.home, created, after, after)
-    next_event = min(leave, upcoming) if upcoming is not None else leave
-    return _ts(leave), _ts(next_event)
+    leave = leave_instant(kind, block, emu.home, created, emu.rules)
+    _, upcoming = fires_between(kind, block, emu.home, created, emu.rules, after, after)
+    events = [_ts(when) for when in (leave, upcoming) if when is not None]
+    return (None if leave is None else _ts(leave)), (min(events) if events else None)
+
+
+def retime(emu: Emulator) -> None:
+    """Recompute when every listed task fires next and leaves, after a lifecycle rule changed.
+    A task that already left the list stays gone: nothing is un-fired or un-expired."""
+    with emu.store.tx() as conn:
+        rows = conn.execute("SELECT * FROM schedules WHERE valid = 1").fetchall()
+        for row in rows:
+            leave_at, next_event = _timing(
+                emu,
+                json.loads(row["trigger"]),
+                _instant(row["created"]),
+                _instant(row["last_eval"]),
+            )
+            conn.execute(
+                "UPDATE schedules SET leave_at = ?, next_event = ? WHERE id = ?",
+                (leave_at, next_event, row["id"]),
+            )
 
 
 def evaluate(emu: Emulator, now: datetime) -> None:
@@ -74,18 +95,28 @@ def _advance(conn: sqlite3.Connection, emu: Emulator, row: sqlite3.Row, now: dat
     kind = next(iter(trigger))
     created = _instant(row["created"])
     fired, upcoming = fires_between(
-        kind, trigger[kind], emu.home, created, _instant(row["last_eval"]), now
+        kind, trigger[kind], emu.home, created, emu.rules, _instant(row["last_eval"]), now
     )
     if fired and row["enabled"]:  # a disabled task lets its firings pass without sending
-        targets = len(resolve_audience(conn, json.loads(row["push"])["to"]))
+        payload = json.loads(row["push"])
+        targets = resolve_audience(conn, payload["to"], platforms_for(emu.product, payload["body"]))
         for instant in fired:
-            record_message(
-                conn, schedule_id=row["id"], sent_at=_ts(instant), targets=targets, kind=kind
+            record(
+                conn,
+                emu.product,
+                payload,
+                targets,
+                sent_at=_ts(instant),
+                kind=kind,
+                schedule_id=row["id"],
             )
-    valid = _ts(now) < row["leave_at"]
+    leave_at = row["leave_at"]
+    valid = leave_at is None or _ts(now) < leave_at
     next_event = None
     if valid:
-        next_event = row["leave_at"] if upcoming is None else min(row["leave_at"], _ts(upcoming))
+        upcoming_ts = None if upcoming is None else _ts(upcoming)
+        events = [t for t in (leave_at, upcoming_ts) if t is not None]
+        next_event = min(events) if events else None
     conn.execute(
         "UPDATE schedules SET last_eval = ?, next_event = ?, valid = ? WHERE id = ?",
         (_ts(now), next_event, int(valid), row["id"]),
@@ -99,8 +130,18 @@ def _find(conn: sqlite3.Connection, schedule_id: str) -> sqlite3.Row:
     return row  # type: ignore[no-any-return]
 
 
-def _ctx(call: Call) -> TimeContext:
-    return TimeContext(now=call.now, home=call.emu.home)
+def _ctx(call: Call, *, updating: bool = False) -> TimeContext:
+    emu = call.emu
+    return TimeContext(
+        now=call.now, home=emu.home, rules=emu.rules, product=emu.product, updating=updating
+    )
+
+
+def _refuse_expired(row: sqlite3.Row, what: str) -> None:
+    """JPUSH: a task past its term ("expired") cannot be updated; JPUSH 8100 also covers a bad
+    delete target. The engine reads this as "it fired before the change reached it"."""
+    if not row["valid"]:
+        raise _ApiFailure(400, SCHEDULE_INVALID, f"{SCHEDULE_EXPIRED}: the task cannot be {what}")
 
 
 # --- routes --------------------------------------------------------------------------------------
@@ -179,10 +220,8 @@ def update_schedule(call: Call) -> Reply:
     emu = call.emu
     with emu.store.tx() as conn:
         row = _find(conn, call.params["schedule_id"])
-    if not row["valid"]:
-        # JPUSH: an expired task ("has been at term") cannot be updated.
-        raise _ApiFailure(400, SCHEDULE_INVALID, "the task has expired and cannot be updated")
-    body = check_update(call.json(), row["kind"], _ctx(call))
+    _refuse_expired(row, "updated")
+    body = check_update(call.json(), row["kind"], _ctx(call, updating=True))
     merged = _to_object(row)
     merged.update(body)
     created = _instant(row["created"])
@@ -205,9 +244,11 @@ def update_schedule(call: Call) -> Reply:
 
 
 def delete_schedule(call: Call) -> Reply:
-    """200 with an empty body (SDK / JPUSH). Messages it sent stay readable in details."""
+    """200 with an empty body (SDK / JPUSH). Messages it sent stay readable in details; a task
+    that fired or expired meanwhile is refused like an update (docs/emulator.md)."""
     with call.emu.store.tx() as conn:
         row = _find(conn, call.params["schedule_id"])
+        _refuse_expired(row, "deleted")
         conn.execute("DELETE FROM schedules WHERE id = ?", (row["id"],))
     return EMPTY
 

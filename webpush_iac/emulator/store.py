@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS schedules (
     created REAL NOT NULL,
     last_eval REAL NOT NULL,
     next_event REAL,
-    leave_at REAL NOT NULL,
+    leave_at REAL,
     valid INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS schedules_listed ON schedules (valid, seq);
@@ -42,15 +42,43 @@ CREATE TABLE IF NOT EXISTS messages (
     schedule_id TEXT,
     sent_at REAL NOT NULL,
     targets INTEGER NOT NULL,
-    kind TEXT NOT NULL
+    kind TEXT NOT NULL,
+    content TEXT NOT NULL DEFAULT 'notification',
+    breakdown TEXT NOT NULL DEFAULT '{}',
+    plan_id TEXT,
+    withdrawn INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS messages_by_schedule ON messages (schedule_id, num);
+CREATE INDEX IF NOT EXISTS messages_by_plan ON messages (plan_id, sent_at);
 CREATE TABLE IF NOT EXISTS devices (
     rid TEXT PRIMARY KEY,
     alias TEXT UNIQUE,
     registered REAL NOT NULL,
-    online INTEGER NOT NULL DEFAULT 0
+    online INTEGER NOT NULL DEFAULT 0,
+    platform TEXT NOT NULL DEFAULT 'web'
 );
+CREATE TABLE IF NOT EXISTS cids (cid TEXT PRIMARY KEY, msg_id TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS plans (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    plan_id TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    source INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS voices (
+    language TEXT PRIMARY KEY,
+    file_url TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    platform TEXT NOT NULL,
+    token TEXT NOT NULL,
+    rid TEXT NOT NULL,
+    PRIMARY KEY (platform, token)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS device_tags (
     rid TEXT NOT NULL,
     tag TEXT NOT NULL,
@@ -69,7 +97,20 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 """
 
-_TABLES = ("meta", "schedules", "messages", "devices", "device_tags", "requests")
+_TABLES = (
+    "meta",
+    "schedules",
+    "messages",
+    "devices",
+    "device_tags",
+    "requests",
+    "cids",
+    "plans",
+    "voices",
+    "tokens",
+)
+# Bumped whenever a table changes; an older database is emptied and rebuilt (it is test state).
+SCHEMA_VERSION = 2
 
 
 class Store:
@@ -83,6 +124,11 @@ class Store:
             if path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
+            version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                for table in _TABLES:
+                    self._conn.execute(f"DROP TABLE IF EXISTS {table}")
+                self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._conn.executescript(_SCHEMA)
 
     @contextmanager
@@ -163,12 +209,22 @@ class Store:
 
 
 def record_message(
-    conn: sqlite3.Connection, *, schedule_id: str | None, sent_at: float, targets: int, kind: str
+    conn: sqlite3.Connection,
+    *,
+    schedule_id: str | None,
+    sent_at: float,
+    targets: int,
+    kind: str,
+    content: str = "notification",
+    breakdown: dict[str, int] | None = None,
+    plan_id: str | None = None,
 ) -> str:
-    """Store one sent message and return its msg_id (a decimal string, as push returns it)."""
+    """Store one sent message and return its msg_id (a decimal string, as push returns it).
+    ``breakdown`` counts the targets per platform (app product); ``content`` is what was sent."""
     cur = conn.execute(
-        "INSERT INTO messages (schedule_id, sent_at, targets, kind) VALUES (?, ?, ?, ?)",
-        (schedule_id, sent_at, targets, kind),
+        "INSERT INTO messages (schedule_id, sent_at, targets, kind, content, breakdown, plan_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (schedule_id, sent_at, targets, kind, content, json.dumps(breakdown or {}), plan_id),
     )
     assert cur.lastrowid is not None
     return str(MSG_ID_BASE + cur.lastrowid)

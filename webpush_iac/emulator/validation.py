@@ -1,5 +1,4 @@
-"""Schedule body checks (docs/api-notes.md "Schedules: create and update", "Triggers") and the
-name/tag/alias character rules.
+"""Schedule body checks (docs/api-notes.md "Schedules: create and update", "Triggers").
 
 Every failure is a 400 with the schedule code 28100 (GUESS, see ``protocol``) and a message that
 names the offending field, so a test or a user can see which rule fired.
@@ -7,26 +6,17 @@ names the offending field, so a test or a user can see which rule fired.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
 from webpush_iac.emulator.clock import add_years, parse_datetime, parse_time, to_utc
 from webpush_iac.emulator.firing import WEEKDAYS, first_wall_firing, zones_for
-from webpush_iac.emulator.payload import check_push
+from webpush_iac.emulator.labels import MAX_NAME_BYTES, valid_label
+from webpush_iac.emulator.payload import Limits, check_push
 from webpush_iac.emulator.protocol import SCHEDULE_INVALID, _ApiFailure
+from webpush_iac.emulator.rules import Rules
 
-# DOC: "CJK characters, letters, digits, underscore". GUESS for which blocks count as CJK:
-# the unified ideographs (+ extensions and compatibility forms), kana and hangul syllables.
-_WORD_CLASS = (
-    "0-9A-Za-z_"
-    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-    "\U00020000-\U0003134f"
-)
-_LABEL_RE = re.compile(f"[{_WORD_CLASS}]+")
-MAX_NAME_BYTES = 255  # DOC
-MAX_LABEL_BYTES = 40  # DOC: tags and aliases
 TRIGGER_KINDS = ("single", "periodical", "intelligent")
 SCHEDULE_KEYS = frozenset({"name", "enabled", "trigger", "push"})
 _TRIGGER_KEYS = {
@@ -39,25 +29,27 @@ _TRIGGER_KEYS = {
 _MONTH_DAYS = frozenset(f"{d:02d}" for d in range(1, 32))
 
 
-def valid_label(value: object, max_bytes: int) -> bool:
-    """True for a non-empty string of the allowed characters within ``max_bytes`` UTF-8 bytes."""
-    return (
-        isinstance(value, str)
-        and bool(_LABEL_RE.fullmatch(value))
-        and len(value.encode("utf-8")) <= max_bytes
-    )
-
-
 def _bad(message: str) -> _ApiFailure:
     return _ApiFailure(400, SCHEDULE_INVALID, message)
 
 
 @dataclass(frozen=True)
 class TimeContext:
-    """What time-dependent rules are judged against: the emulator's now and home zone."""
+    """What a schedule body is judged against: the emulator's now, home zone, rules and product.
+
+    ``updating``: a PUT is judged by whether the task would still be listed (its leave instant),
+    a create by whether it has fired anywhere yet (its fire instant), so a zone_type 2 task that
+    fired in the earliest zone but is still listed keeps accepting updates.
+    """
 
     now: datetime
     home: tzinfo
+    rules: Rules
+    product: str = "web"
+    updating: bool = False
+
+    def limits(self) -> Limits:
+        return Limits(self.product, self.rules.max_message_bytes)
 
 
 def check_name(value: Any) -> str:
@@ -72,10 +64,10 @@ def check_enabled(value: Any) -> bool:
     return value
 
 
-def check_schedule_push(value: Any) -> dict[str, Any]:
+def check_schedule_push(value: Any, ctx: TimeContext) -> dict[str, Any]:
     """A schedule's push must be a valid push (JPUSH); the push code is kept in the message."""
     try:
-        return check_push(value)
+        return check_push(value, ctx.limits())
     except _ApiFailure as exc:
         raise _bad(f"push: {exc.message} (push code {exc.code})") from None
 
@@ -123,27 +115,32 @@ def _datetime(block: dict[str, Any], where: str, key: str) -> datetime:
     return value
 
 
-def _check_future_within_year(wall: datetime, zone: tzinfo, ctx: TimeContext, where: str) -> None:
-    instant = to_utc(wall, zone)
-    if instant <= ctx.now:
+def _check_future_within_year(
+    kind: str, block: dict[str, Any], wall: datetime, ctx: TimeContext, where: str
+) -> None:
+    """GUESS (JPUSH rejects expired tasks): a create must not have fired anywhere yet (the fire
+    zone); an update must leave a task that is still listed (the leave zone)."""
+    zones = zones_for(kind, block, ctx.home, ctx.rules)
+    if ctx.updating:
+        endless = kind == "intelligent" and not ctx.rules.intelligent_expires
+        if not endless and to_utc(wall, zones.leave) <= ctx.now:
+            raise _bad(f"{where} must be in the future")
+    elif to_utc(wall, zones.fire) <= ctx.now:
         raise _bad(f"{where} must be in the future")
-    if instant > add_years(ctx.now, 1):
+    if to_utc(wall, zones.fire) > add_years(ctx.now, 1):
         raise _bad(f"{where} must be at most one year ahead")
 
 
 def _check_single(block: dict[str, Any], ctx: TimeContext) -> None:
     wall = _datetime(block, "trigger.single", "time")
-    # GUESS: for zone_type 2 "in the future" means not yet passed anywhere (earliest zone).
-    _check_future_within_year(wall, zones_for(block, ctx.home).fire, ctx, "trigger.single.time")
+    _check_future_within_year("single", block, wall, ctx, "trigger.single.time")
 
 
 def _check_intelligent(block: dict[str, Any], ctx: TimeContext) -> None:
     if block.get("backup_time") == "now":
         return
     wall = _datetime(block, "trigger.intelligent", "backup_time")
-    _check_future_within_year(
-        wall, zones_for(block, ctx.home).fire, ctx, "trigger.intelligent.backup_time"
-    )
+    _check_future_within_year("intelligent", block, wall, ctx, "trigger.intelligent.backup_time")
 
 
 def _check_periodical(block: dict[str, Any], ctx: TimeContext) -> None:
@@ -158,12 +155,13 @@ def _check_periodical(block: dict[str, Any], ctx: TimeContext) -> None:
         raise _bad(f"{where}.end must be after start")
     if end > add_years(start, 1):
         raise _bad(f"{where}: end - start must be at most one year")
-    if to_utc(end, zones_for(block, ctx.home).leave) <= ctx.now:
+    if to_utc(end, zones_for("periodical", block, ctx.home, ctx.rules).leave) <= ctx.now:
         raise _bad(f"{where}.end must be in the future")
     unit = block.get("time_unit")
     if not isinstance(unit, str) or unit.lower() not in ("day", "week", "month"):
         raise _bad(f"{where}.time_unit must be day, week or month (any case)")
-    frequency = block.get("frequency")
+    # GUESS: the Web Push field list omits frequency, so it is optional with JPush's default 1.
+    frequency = block.get("frequency", 1)
     if isinstance(frequency, bool) or not isinstance(frequency, int) or not 1 <= frequency <= 100:
         raise _bad(f"{where}.frequency must be an integer 1..100")
     _check_points(block.get("point"), unit.lower(), where)
@@ -206,7 +204,7 @@ def check_create(body: Any, ctx: TimeContext) -> dict[str, Any]:
     if check_enabled(body["enabled"]) is not True:
         raise _bad("enabled must be true when a task is created")
     check_trigger(body["trigger"], ctx)
-    check_schedule_push(body["push"])
+    check_schedule_push(body["push"], ctx)
     return body
 
 
@@ -229,5 +227,5 @@ def check_update(body: Any, stored_kind: str, ctx: TimeContext) -> dict[str, Any
             # JPUSH: single <-> periodical is refused; GUESS: intelligent likewise.
             raise _bad(f"trigger kind cannot change from {stored_kind} to {kind}")
     if "push" in body:
-        check_schedule_push(body["push"])
+        check_schedule_push(body["push"], ctx)
     return body
