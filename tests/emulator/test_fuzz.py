@@ -1,4 +1,4 @@
-"""No input, however malformed, makes the emulator answer 500 (design §8)."""
+"""No input, however malformed, makes the emulator answer 500 , on either product."""
 
 from __future__ import annotations
 
@@ -47,6 +47,24 @@ ROUTES = [
     ("GET", "/_emulator/requests"),
     ("POST", "/_emulator/faults"),
 ]
+APP_ROUTES = [
+    *ROUTES,
+    ("POST", "/v4/push_plan"),
+    ("GET", "/v4/push_plan/list"),
+    ("DELETE", "/v4/push_plan/{seg}"),
+    ("DELETE", "/v4/push_plan/batch/{seg}"),
+    ("GET", "/v4/status/detail"),
+    ("GET", "/v4/status/plan/msg/"),
+    ("GET", "/v4/status/plan/detail"),
+    ("GET", "/v4/voices"),
+    ("POST", "/v4/voices"),
+    ("GET", "/v4/voices/{seg}"),
+    ("DELETE", "/v4/voices/{seg}"),
+    ("DELETE", "/v4/push/withdraw/{id}"),
+    ("GET", "/v4/tags/quota-info"),
+    ("POST", "/v4/devices/token/registration_id"),
+]
+ROUTES_OF = {"web": ROUTES, "app": APP_ROUTES}
 
 json_values = st.recursive(
     st.none()
@@ -65,7 +83,24 @@ segments = st.text(
     max_size=45,
 )
 queries = st.dictionaries(
-    st.sampled_from(["page", "tags", "platform", "message_ids", "since", "limit"]),
+    st.sampled_from(
+        [
+            "page",
+            "tags",
+            "platform",
+            "message_ids",
+            "since",
+            "limit",
+            "page_index",
+            "page_size",
+            "send_source",
+            "search_description",
+            "plan_ids",
+            "start_date",
+            "end_date",
+            "language",
+        ]
+    ),
     st.text(max_size=20),
     max_size=3,
 )
@@ -75,7 +110,10 @@ PUSH: dict[str, Any] = {
     "body": {
         "platform": "web",
         "notification": {"web": {"alert": "a", "url": "https://e.x"}},
-        "options": {"time_to_live": 60, "web_buttons": [{"id": "b", "url": "https://e.x/b"}]},
+        "options": {
+            "time_to_live": 60,
+            "web_buttons": [{"id": "b", "text": "B", "url": "https://e.x/b"}],
+        },
     },
 }
 VALID_BODIES: dict[str, Any] = {
@@ -104,7 +142,31 @@ VALID_BODIES: dict[str, Any] = {
         ]
     },
     "/_emulator/devices": {"devices": [{"registration_id": "rid1", "tags": ["a"], "alias": "x"}]},
+    "/_emulator/faults": {"zone2_fire": "utc", "zone2_leave": "latest", "max_body_bytes": 9000},
 }
+APP_PUSH = {
+    "to": {"tag": ["beta"]},
+    "body": {
+        "platform": ["android", "ios"],
+        "notification": {
+            "alert": "a",
+            "android": {"title": "t", "builder_id": 1, "intent": {"url": "x"}},
+            "ios": {"sound": "default", "content-available": True},
+        },
+        "options": {"time_to_live": "60", "plan_id": "p1", "classification": 0},
+    },
+}
+APP_BODIES: dict[str, Any] = {
+    **{k: v for k, v in VALID_BODIES.items() if k not in ("/v4/push", "/v4/schedules")},
+    "/v4/schedules": {**VALID_BODIES["/v4/schedules"], "push": APP_PUSH},
+    "/v4/push": APP_PUSH,
+    "/v4/push_plan": {"plan_id": "p1", "plan_description": "d"},
+    "/v4/devices/token/registration_id": {"platform": "ios", "tokens": ["t1"]},
+    "/v4/batch/push/regid": {
+        "requests": [{"target": "rid1", "platform": "all", "notification": {"alert": "a"}}]
+    },
+}
+BODIES_OF = {"web": VALID_BODIES, "app": APP_BODIES}
 
 
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -130,10 +192,10 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
 
 
 @st.composite
-def mutated_bodies(draw: Callable[..., Any]) -> tuple[str, Any]:
+def mutated_bodies(draw: Callable[..., Any], bodies: dict[str, Any]) -> tuple[str, Any]:
     """A valid body with one node anywhere in it replaced by random JSON."""
-    target = draw(st.sampled_from(sorted(VALID_BODIES)))
-    valid = VALID_BODIES[target]
+    target = draw(st.sampled_from(sorted(bodies)))
+    valid = bodies[target]
     path = draw(st.sampled_from(_paths(valid)))
     return target, _replace(valid, path, draw(json_values))
 
@@ -141,8 +203,8 @@ def mutated_bodies(draw: Callable[..., Any]) -> tuple[str, Any]:
 class _Harness:
     """One app and client for all examples, driven from a private event loop."""
 
-    def __init__(self) -> None:
-        self.app = create_app(EmulatorConfig(APP_KEY, MASTER_SECRET))
+    def __init__(self, product: str) -> None:
+        self.app = create_app(EmulatorConfig(APP_KEY, MASTER_SECRET, product=product))  # type: ignore[arg-type]
         self.loop = asyncio.new_event_loop()
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app),
@@ -179,12 +241,16 @@ FUZZ = settings(
 )
 
 
-def test_random_json_bodies_and_segments_on_every_route_never_get_a_500():
-    harness = _Harness()
+PRODUCTS = pytest.mark.parametrize("product", ["web", "app"])
+
+
+@PRODUCTS
+def test_random_json_bodies_and_segments_on_every_route_never_get_a_500(product):
+    harness = _Harness(product)
 
     @FUZZ
     @given(
-        route=st.sampled_from(ROUTES),
+        route=st.sampled_from(ROUTES_OF[product]),
         body=json_values,
         segment=segments,
         query=queries,
@@ -203,11 +269,12 @@ def test_random_json_bodies_and_segments_on_every_route_never_get_a_500():
         harness.close()
 
 
-def test_valid_bodies_with_one_random_node_never_get_a_500():
-    harness = _Harness()
+@PRODUCTS
+def test_valid_bodies_with_one_random_node_never_get_a_500(product):
+    harness = _Harness(product)
 
     @FUZZ
-    @given(case=mutated_bodies())
+    @given(case=mutated_bodies(BODIES_OF[product]))
     def check(case: tuple[str, Any]) -> None:
         path, body = case
         answer = harness.run(harness.client.post(path, json=body))
@@ -219,11 +286,13 @@ def test_valid_bodies_with_one_random_node_never_get_a_500():
         harness.close()
 
 
-def test_non_json_bytes_never_get_a_500():
-    harness = _Harness()
+@PRODUCTS
+def test_non_json_bytes_never_get_a_500(product):
+    harness = _Harness(product)
+    writes = [r for r in ROUTES_OF[product] if r[0] in ("POST", "PUT")]
 
     @FUZZ
-    @given(route=st.sampled_from([r for r in ROUTES if r[0] in ("POST", "PUT")]), raw=st.binary())
+    @given(route=st.sampled_from(writes), raw=st.binary())
     def check(route: tuple[str, str], raw: bytes) -> None:
         method, template = route
         path = template.format(id="x", rid="rid1", seg="beta")

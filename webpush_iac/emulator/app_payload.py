@@ -190,7 +190,7 @@ def _check_notification(notification: dict[str, Any], platforms: list[str]) -> s
             only_keys(intent, frozenset({"url"}), f"{where}.intent")
             optional_type(intent, "url", str, f"{where}.intent")
         level = block.get("interruption-level")
-        if level is not None and level not in INTERRUPTION_LEVELS:
+        if level is not None and (not isinstance(level, str) or level not in INTERRUPTION_LEVELS):
             raise fail(PUSH_INVALID_PARAMETER, f"{where}.interruption-level is not a level")
     for platform in platforms:
         # JPUSH: a platform's own alert wins, notification.alert is the fallback; one is needed.

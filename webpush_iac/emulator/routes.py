@@ -55,7 +55,10 @@ def routes(emu: Emulator) -> list[Route]:
         api("/v4/tags/{tag}/registration_ids/{rid}", "device", GET=tags.tag_has_device),
     ]
     if emu.product == "web":
-        own = [api("/v4/messages/details", "push", GET=stats.message_details)]
+        own = [
+            api("/v4/messages/details", "push", GET=stats.message_details),
+            api("/v4/tags/quota-info", "device"),  # App only: 404 here, not a tag's 405
+        ]
     else:
         own = [
             api("/v4/devices/token/registration_id", "device", POST=devices.token_registration),

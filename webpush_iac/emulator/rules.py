@@ -45,7 +45,7 @@ TIMING_KEYS: Final = frozenset(
 def check_rule(key: str, value: Any) -> Any:
     """The checked value of one rule; ValueError naming the rule otherwise."""
     if key in ("zone2_fire", "zone2_leave", "periodical_zone2_leave"):
-        if value not in ZONES:
+        if not isinstance(value, str) or value not in ZONES:
             raise ValueError(f"{key} must be one of earliest, latest, utc")
         return value
     if key in ("intelligent_expires", "plan_deletion"):

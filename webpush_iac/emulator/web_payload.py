@@ -147,7 +147,8 @@ def _check_third_party(channel: dict[str, Any], alert: str) -> None:
     if "distribution" not in w3push:
         return
     # DOC*: both codes are listed with HTTP 401 on the push API.
-    if w3push["distribution"] not in W3PUSH_DISTRIBUTIONS:
+    distribution = w3push["distribution"]
+    if not isinstance(distribution, str) or distribution not in W3PUSH_DISTRIBUTIONS:
         raise fail(DISTRIBUTION_INVALID, "w3push.distribution is invalid", 401)
     if not alert:
         raise fail(
