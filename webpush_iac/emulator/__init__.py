@@ -1,4 +1,5 @@
-"""A local EngageLab Web Push v4 emulator: Starlette app, SQLite store, faults.
+"""A local EngageLab v4 emulator, Web Push or App Push: Starlette app, SQLite store, faults,
+and options for the API rules the vendor leaves unsure (docs/emulator.md).
 
 Only tests, the CLI (``webpush-iac emulator serve``) and the CLI's ``--emulator`` option use it;
 the reconciler core never imports it. It keeps its own reading of the API on purpose: as an

@@ -38,6 +38,10 @@ class Emulator:
         self.limiter = RateLimiter()
         self._store: Store | None = None
         self._lock = threading.Lock()
+        # The earliest next_event of a listed task, once looked up: lets a call skip the
+        # "anything due?" query. ``due_known`` False means look it up again.
+        self.due_at: float | None = None
+        self.due_known = False
 
     @property
     def store(self) -> Store:
@@ -63,6 +67,7 @@ class Emulator:
     def reset(self) -> None:
         """Forget every object, request and clock shift; keep the configuration."""
         self.store.reset()
+        self.due_known = False
         self.clock.set_offset(0.0)
         self.faults.restore()
         self.rules.restore()

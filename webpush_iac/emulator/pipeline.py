@@ -40,6 +40,7 @@ from webpush_iac.emulator.protocol import (
     RATE_LIMITED,
     RATE_LIMITED_MESSAGE,
     Family,
+    RawJSON,
     _ApiFailure,
     invalid,
 )
@@ -271,7 +272,10 @@ class Endpoint:
     async def _answer(self, send: Send, outcome: _Outcome) -> None:
         headers = [(b"date", http_date(self.emu.clock.now().astimezone(UTC), usegmt=True).encode())]
         payload = b""
-        if outcome.body is not None:
+        if isinstance(outcome.body, RawJSON):
+            payload = outcome.body.encode("utf-8")
+            headers.append(_JSON_HEADERS)
+        elif outcome.body is not None:
             payload = json.dumps(outcome.body, ensure_ascii=False).encode("utf-8")
             headers.append(_JSON_HEADERS)
         headers.append((b"content-length", str(len(payload)).encode()))

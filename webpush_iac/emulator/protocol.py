@@ -93,6 +93,11 @@ def invalid(family: Family, message: str) -> _ApiFailure:
     return _ApiFailure(400, FAMILY_CODES[family][2], message)
 
 
+class RawJSON(str):
+    """A reply body that is already JSON text: the schedule routes splice the stored JSON of each
+    task instead of decoding and re-encoding it on every read."""
+
+
 @dataclass(frozen=True)
 class Reply:
     """A successful answer. ``body`` None means an empty 200 body, which several mutations send."""

@@ -24,6 +24,7 @@ from webpush_iac.emulator.protocol import (
     SCHEDULE_EXPIRED,
     SCHEDULE_INVALID,
     SCHEDULE_NOT_FOUND,
+    RawJSON,
     Reply,
     _ApiFailure,
 )
@@ -37,6 +38,13 @@ def _ts(instant: datetime) -> float:
 
 def _instant(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def _doc(task: dict[str, Any]) -> str:
+    """The stored JSON of a task as the API answers it (schedule_id, name, enabled, trigger,
+    push), kept whole so that reads splice it into the answer instead of re-encoding it."""
+    keys = ("schedule_id", "name", "enabled", "trigger", "push")
+    return json.dumps({k: task[k] for k in keys}, ensure_ascii=False, separators=(",", ":"))
 
 
 def _to_object(row: sqlite3.Row) -> dict[str, Any]:
@@ -78,16 +86,24 @@ def retime(emu: Emulator) -> None:
                 "UPDATE schedules SET leave_at = ?, next_event = ? WHERE id = ?",
                 (leave_at, next_event, row["id"]),
             )
+    emu.due_known = False
 
 
 def evaluate(emu: Emulator, now: datetime) -> None:
-    """Record every firing due by ``now`` and drop tasks whose time is over from the list."""
+    """Record every firing due by ``now`` and drop tasks whose time is over from the list.
+    Free while nothing is due: the earliest next event is remembered between calls."""
+    if emu.due_known and (emu.due_at is None or _ts(now) < emu.due_at):
+        return
     with emu.store.tx() as conn:
         due = conn.execute(
             "SELECT * FROM schedules WHERE valid = 1 AND next_event <= ?", (_ts(now),)
         ).fetchall()
         for row in due:
             _advance(conn, emu, row, now)
+        emu.due_at = conn.execute(
+            "SELECT MIN(next_event) FROM schedules WHERE valid = 1"
+        ).fetchone()[0]
+        emu.due_known = True
 
 
 def _advance(conn: sqlite3.Connection, emu: Emulator, row: sqlite3.Row, now: datetime) -> None:
@@ -156,18 +172,15 @@ def list_schedules(call: Call) -> Reply:
     size = call.emu.config.page_size
     with call.emu.store.tx() as conn:
         total = conn.execute("SELECT COUNT(*) FROM schedules WHERE valid = 1").fetchone()[0]
-        rows = conn.execute(
-            "SELECT * FROM schedules WHERE valid = 1 ORDER BY seq LIMIT ? OFFSET ?",
-            (size, (page - 1) * size),
-        ).fetchall()
-    return Reply(
-        {
-            "total_count": total,
-            "total_pages": math.ceil(total / size),
-            "page": page,
-            "schedules": [_to_object(row) for row in rows],
-        }
-    )
+        docs = [
+            row[0]
+            for row in conn.execute(
+                "SELECT doc FROM schedules WHERE valid = 1 ORDER BY seq LIMIT ? OFFSET ?",
+                (size, (page - 1) * size),
+            )
+        ]
+    head = f'{{"total_count":{total},"total_pages":{math.ceil(total / size)},"page":{page}'
+    return Reply(RawJSON(f'{head},"schedules":[{",".join(docs)}]}}'))
 
 
 def create_schedule(call: Call) -> Reply:
@@ -190,7 +203,7 @@ def create_schedule(call: Call) -> Reply:
             )
         conn.execute(
             "INSERT INTO schedules (id, name, enabled, kind, trigger, push, created, last_eval, "
-            "next_event, leave_at, valid) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 1)",
+            "next_event, leave_at, valid, doc) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
             (
                 schedule_id,
                 body["name"],
@@ -201,8 +214,10 @@ def create_schedule(call: Call) -> Reply:
                 _ts(last_eval),
                 next_event,
                 leave_at,
+                _doc({**body, "schedule_id": schedule_id}),
             ),
         )
+    emu.due_known = False
     call.drop_after_reply = emu.faults.take_commit_then_drop()
     return Reply({"schedule_id": schedule_id, "name": body["name"]})
 
@@ -212,7 +227,7 @@ def get_schedule(call: Call) -> Reply:
     (GUESS from JPUSH, which answers 404 only for unknown ids); it is just no longer listed."""
     with call.emu.store.tx() as conn:
         row = _find(conn, call.params["schedule_id"])
-    return Reply([_to_object(row)])
+    return Reply(RawJSON(f"[{row['doc']}]"))
 
 
 def update_schedule(call: Call) -> Reply:
@@ -229,7 +244,7 @@ def update_schedule(call: Call) -> Reply:
     with emu.store.tx() as conn:
         conn.execute(
             "UPDATE schedules SET name = ?, enabled = ?, trigger = ?, push = ?, next_event = ?, "
-            "leave_at = ? WHERE id = ?",
+            "leave_at = ?, doc = ? WHERE id = ?",
             (
                 merged["name"],
                 int(merged["enabled"]),
@@ -237,9 +252,11 @@ def update_schedule(call: Call) -> Reply:
                 json.dumps(merged["push"], ensure_ascii=False),
                 next_event,
                 leave_at,
+                _doc(merged),
                 row["id"],
             ),
         )
+    emu.due_known = False
     return Reply(merged)
 
 
