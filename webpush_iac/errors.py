@@ -12,7 +12,8 @@ module under its base class, and that no public exception is defined anywhere el
     ├── ClientError                    anything that went wrong talking to the API
     │   ├── ReadOnlyViolation          a mutating call attempted in read-only mode (plan, audit)
     │   ├── TransportError             connection refused/reset, timeout: no HTTP answer
-    │   │   └── AmbiguousWriteError    a non-idempotent write whose outcome is unknown
+    │   │   ├── AmbiguousWriteError    a non-idempotent write whose outcome is unknown
+    │   │   └── NoAnswerError          every attempt of an idempotent call timed out
     │   └── ApiError                   the API answered with an error (HTTP status + EngageLab code)
     │       ├── AuthError              401 / 403, auth codes
     │       ├── NotFoundError          404
@@ -21,6 +22,9 @@ module under its base class, and that no public exception is defined anywhere el
     ├── PlanError                      live state makes the plan impossible (quota, tag limits)
     ├── StalePlanError                 saved plan expired, tampered with, or live state moved on
     ├── ApplyCancelled                 the operator said no (or could not be asked): nothing sent
+    ├── ApplyLockedError               another apply holds the lock for this target and AppKey
+    ├── JournalError                   the apply journal could not be created or written
+    ├── Interrupted          exit 13x  SIGINT (130) or SIGTERM (143) stopped the run
     ├── SafetyError          exit 3    a safety threshold refused the change
     └── ApplyFailedError     exit 4    apply finished with some changes failed or not attempted
 """
@@ -35,6 +39,8 @@ EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_SAFETY = 3
 EXIT_PARTIAL = 4
+#: A signal ended the run: 128 + the signal number, as a shell reports a process a signal killed.
+EXIT_SIGNAL_BASE = 128
 
 
 class WebpushIacError(Exception):
@@ -103,6 +109,14 @@ class AmbiguousWriteError(TransportError):
     """A non-idempotent request may or may not have taken effect; the caller must re-read."""
 
 
+class NoAnswerError(TransportError):
+    """The server accepted nothing or answered nothing within the timeout, attempt after attempt.
+
+    Raised only once the bounded timeout retries are used up, so it says the server (or the path
+    to it) is silent, not that one packet was lost.
+    """
+
+
 class ApiError(ClientError):
     """The API answered with an error status or an error body."""
 
@@ -151,6 +165,24 @@ class StalePlanError(WebpushIacError):
 
 class ApplyCancelled(WebpushIacError):
     """The operator answered no (or could not be asked): nothing was sent."""
+
+
+class ApplyLockedError(WebpushIacError):
+    """Another apply of the same target and AppKey holds the local lock: nothing was sent."""
+
+
+class JournalError(WebpushIacError):
+    """The apply journal could not be created or a line could not be written (disk full, a
+    file-size limit): no request is sent without its intent on disk."""
+
+
+class Interrupted(WebpushIacError):
+    """SIGINT or SIGTERM stopped the run; the exit code is 128 + the signal number."""
+
+    def __init__(self, message: str, *, signal_number: int) -> None:
+        self.signal_number = signal_number
+        self.exit_code = EXIT_SIGNAL_BASE + signal_number
+        super().__init__(message)
 
 
 class SafetyError(WebpushIacError):

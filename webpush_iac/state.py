@@ -18,6 +18,16 @@ from typing import Any, Literal
 JSON = dict[str, Any]
 TagMode = Literal["exact", "additive"]
 
+#: Seconds the client waits for a connection, for a request to go out and for each answer
+#: (``Project.spec.timeout``, ``--timeout``). EngageLab answers in well under a second, so ten
+#: seconds of silence means the server or the path to it is not answering.
+DEFAULT_TIMEOUT = 10.0
+#: The longest timeout accepted anywhere: three attempts of it already cost half an hour.
+MAX_TIMEOUT = 600.0
+#: Attempts of an idempotent call that may each time out before the call gives up: a silent
+#: server costs at most TIMEOUT_ATTEMPTS x the timeout (plus under a second of backoff) per call.
+TIMEOUT_ATTEMPTS = 3
+
 
 @dataclass(frozen=True)
 class SourceRef:
@@ -46,6 +56,7 @@ class ProjectSettings:
     managed_tag_globs: tuple[str, ...] = ()
     qps: float = 450.0
     concurrency: int = 32
+    timeout: float = DEFAULT_TIMEOUT
     max_delete_percent: float = 30.0
     max_device_changes: int = 10000
     vars: JSON = field(default_factory=dict)

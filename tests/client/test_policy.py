@@ -151,7 +151,7 @@ async def test_schedule_create_is_not_retried_on_503_and_is_ambiguous() -> None:
 async def test_schedule_create_read_timeout_is_ambiguous_after_exactly_one_attempt() -> None:
     server = Server(lambda r: (_ for _ in ()).throw(httpx.ReadTimeout("read timed out", request=r)))
     async with make_client(server) as client:
-        with pytest.raises(AmbiguousWriteError, match="ReadTimeout"):
+        with pytest.raises(AmbiguousWriteError, match=r"no answer within .* \(read timeout\)"):
             await client.create_schedule({"name": "iac_x"})
     assert len(server.requests) == 1
 

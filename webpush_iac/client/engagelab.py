@@ -31,6 +31,7 @@ from webpush_iac.client.config import Credentials, check_base_url
 from webpush_iac.client.endpoints import EndpointsMixin
 from webpush_iac.client.policy import (
     _UndecodableBody,
+    ambiguous_error,
     backoff_delay,
     decode_success,
     embedded_error,
@@ -38,23 +39,29 @@ from webpush_iac.client.policy import (
     error_for,
     is_idempotent,
     is_retriable,
+    no_answer_error,
     parse_http_date,
     parse_retry_after,
     retry_when_rate_limited,
+    timeout_error,
+    transport_error,
 )
 from webpush_iac.client.ratelimit import Clock, Sleep, TokenBucket, shared_bucket
 from webpush_iac.errors import (
-    AmbiguousWriteError,
     ApiError,
     RateLimitedError,
     ReadOnlyViolation,
     ServerError,
     TransportError,
 )
+from webpush_iac.state import DEFAULT_TIMEOUT, TIMEOUT_ATTEMPTS
 
 logger = logging.getLogger("webpush_iac.client")
 
 ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+#: Called once per attempt, after the in-flight slot and the rate-limit wait, right before the
+#: request's bytes go out; if it raises, that attempt is not sent and the exception propagates.
+BeforeSend = Callable[[], None]
 
 #: httpx errors raised before any byte of the request left: safe to report as "not sent".
 _NOT_SENT = (
@@ -64,6 +71,14 @@ _NOT_SENT = (
     httpx.UnsupportedProtocol,
     httpx.LocalProtocolError,
     httpx.ProxyError,
+)
+#: What each httpx timeout means, for messages; connect and pool timeouts happen before any byte
+#: of the request left.
+_TIMEOUT_KINDS: tuple[tuple[type[httpx.TimeoutException], str], ...] = (
+    (httpx.ConnectTimeout, "connect timeout"),
+    (httpx.ReadTimeout, "read timeout"),
+    (httpx.WriteTimeout, "write timeout"),
+    (httpx.PoolTimeout, "pool timeout"),
 )
 
 
@@ -94,10 +109,17 @@ class _Answer:
     data: Any = None
     error: ApiError | TransportError | None = None
     retry_after: float | None = None
+    timed_out: str | None = None  # which timeout ended the attempt ("read timeout", ...)
 
 
 class EngageLabClient(EndpointsMixin):
-    """Async client for the Web Push v4 API; use as ``async with EngageLabClient(...) as c``."""
+    """Async client for the Web Push v4 API; use as ``async with EngageLabClient(...) as c``.
+
+    ``timeout`` bounds each wait of one attempt (connect, send, each read). An idempotent call
+    whose attempts time out gives up after :data:`TIMEOUT_ATTEMPTS` of them with a
+    :class:`NoAnswerError`, so a silent server costs at most that many timeouts per call (plus
+    under a second of backoff) instead of ``max_retries`` of them.
+    """
 
     def __init__(
         self,
@@ -107,7 +129,7 @@ class EngageLabClient(EndpointsMixin):
         qps: float = 450.0,
         concurrency: int = 32,
         read_only: bool = False,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 5,
         transport: httpx.AsyncBaseTransport | None = None,
         asgi_app: ASGIApp | None = None,
@@ -120,12 +142,13 @@ class EngageLabClient(EndpointsMixin):
     ) -> None:
         if transport is not None and asgi_app is not None:
             raise ValueError("pass transport or asgi_app, not both")
-        if concurrency < 1 or max_retries < 0:
-            raise ValueError("concurrency must be >= 1 and max_retries >= 0")
+        if concurrency < 1 or max_retries < 0 or not timeout > 0:
+            raise ValueError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
         self.base_url = check_base_url(base_url, in_process=asgi_app is not None)
         self.credentials = credentials
         self.read_only = read_only
         self.max_retries = max_retries
+        self.timeout = float(timeout)
         self.stats = ClientStats()
         if limiter is None:
             limiter = shared_bucket(credentials.app_key, self.base_url, qps, clock=clock)
@@ -196,12 +219,15 @@ class EngageLabClient(EndpointsMixin):
         json: Any = None,
         params: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
+        before_send: BeforeSend | None = None,
     ) -> Any:
         """Send one API call with rate limiting and retries; return the decoded answer.
 
         ``idempotent`` overrides the method/path rule of docs/api-notes.md "Retries" (only
         idempotent calls are retried). A non-idempotent call whose outcome is unknown raises
-        AmbiguousWriteError.
+        AmbiguousWriteError. ``before_send`` runs before every attempt once it holds its
+        in-flight slot and rate-limit permit, so a journal written there records a call exactly
+        when it goes out; if it raises, nothing is sent and its exception propagates unchanged.
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -212,13 +238,20 @@ class EngageLabClient(EndpointsMixin):
             idempotent = is_idempotent(method, path)
         retry_refusals = idempotent or retry_when_rate_limited(method, path)
         plain_500s = 0
+        timeouts = 0
         attempt = 0
         while True:
             attempt += 1
-            answer = await self._attempt(method, path, json, params, idempotent, attempt)
+            answer = await self._attempt(
+                method, path, json, params, idempotent, attempt, before_send
+            )
             error = answer.error
             if error is None:
                 return answer.data
+            if answer.timed_out is not None and idempotent:
+                timeouts += 1
+                if timeouts >= TIMEOUT_ATTEMPTS or attempt > self.max_retries:
+                    raise no_answer_error(method, path, answer.timed_out, self.timeout, attempt)
             if isinstance(error, ApiError) and error.status == 500:
                 plain_500s += 1  # retriable codes (27000) are retried whatever this count says
             refused = isinstance(error, RateLimitedError) and retry_refusals
@@ -243,9 +276,12 @@ class EngageLabClient(EndpointsMixin):
         params: Mapping[str, Any] | None,
         idempotent: bool,
         attempt: int,
+        before_send: BeforeSend | None,
     ) -> _Answer:
         async with self._semaphore:
             await self.limiter.acquire(self._sleep)
+            if before_send is not None:
+                before_send()
             self.stats.requests += 1
             started = time.perf_counter()
             # The least busy pool: with the semaphore capping the total, no pool ever holds more
@@ -256,6 +292,8 @@ class EngageLabClient(EndpointsMixin):
                 response = await self._pools[pool].request(
                     method, self.base_url + path, json=json, params=params
                 )
+            except httpx.TimeoutException as exc:
+                return self._timed_out(method, path, exc, started, attempt, idempotent)
             except _NOT_SENT as exc:
                 return self._transport_failure(method, path, exc, started, attempt, sent=False)
             except (httpx.RequestError, OSError) as exc:
@@ -286,18 +324,27 @@ class EngageLabClient(EndpointsMixin):
         kind = type(exc).__name__
         logger.debug("%s %s -> %s (attempt %d, %.3fs)", method, path, kind, attempt, elapsed)
         detail = self._scrub(str(exc)) or "connection failed"
-        if ambiguous:
-            error: TransportError = AmbiguousWriteError(
-                f"{kind}: {detail}; the request may have reached the server, re-read before retrying",
-                method=method,
-                path=path,
-            )
-        else:
-            note = "" if sent else " (request not sent)"
-            error = TransportError(f"{kind}: {detail}{note}", method=method, path=path)
         # Not chained to ``exc``: its text is third-party and unscrubbed; ours carries the detail.
-        error.__suppress_context__ = True
+        error = transport_error(method, path, kind, detail, sent=sent, ambiguous=ambiguous)
         return _Answer(error=error)
+
+    def _timed_out(
+        self,
+        method: str,
+        path: str,
+        exc: httpx.TimeoutException,
+        started: float,
+        attempt: int,
+        idempotent: bool,
+    ) -> _Answer:
+        """A timed-out attempt, worded by which wait ran out (no third-party text involved)."""
+        self.stats.transport_errors += 1
+        kind = next((k for cls, k in _TIMEOUT_KINDS if isinstance(exc, cls)), "timeout")
+        elapsed = time.perf_counter() - started
+        logger.debug("%s %s -> %s (attempt %d, %.3fs)", method, path, kind, attempt, elapsed)
+        sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        error = timeout_error(method, path, kind, self.timeout, sent=sent, idempotent=idempotent)
+        return _Answer(error=error, timed_out=kind)
 
     def _interpret(
         self, method: str, path: str, response: httpx.Response, idempotent: bool
@@ -316,7 +363,7 @@ class EngageLabClient(EndpointsMixin):
                 data = decode_success(body)
             except _UndecodableBody:
                 error = error_for(status, body, method=method, path=path, scrub=self._scrub)
-                error = self._ambiguous(error) if not idempotent else error
+                error = ambiguous_error(error) if not idempotent else error
                 return _Answer(error=error)
             found = embedded_error(data)
             if found is None:
@@ -339,23 +386,9 @@ class EngageLabClient(EndpointsMixin):
             self.stats.rate_limited += 1
             self.limiter.on_rate_limited()
         elif isinstance(error, ServerError) and not idempotent:
-            error = self._ambiguous(error)
+            error = ambiguous_error(error)
         retry_after = parse_retry_after(response.headers.get("retry-after"), now=server_time)
         return _Answer(error=error, retry_after=retry_after)
-
-    @staticmethod
-    def _ambiguous(error: ApiError) -> AmbiguousWriteError:
-        """A server failure on a non-idempotent write: the write may have happened, so the caller
-        must re-read before trying again."""
-        code = f" code {error.code}" if error.code is not None else ""
-        ambiguous = AmbiguousWriteError(
-            f"HTTP {error.status}{code}: {error.api_message}; the write may have been applied,"
-            " re-read before retrying",
-            method=error.method,
-            path=error.path,
-        )
-        ambiguous.__cause__ = error
-        return ambiguous
 
 
 __all__ = ["ClientStats", "EngageLabClient"]

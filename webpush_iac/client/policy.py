@@ -20,11 +20,14 @@ from typing import Any
 
 from webpush_iac.apispec import DEVICES, SCHEDULES, TAGS
 from webpush_iac.errors import (
+    AmbiguousWriteError,
     ApiError,
     AuthError,
+    NoAnswerError,
     NotFoundError,
     RateLimitedError,
     ServerError,
+    TransportError,
 )
 
 RATE_LIMIT_CODE = 23008
@@ -142,6 +145,75 @@ def error_for(
     return error_class(status, code)(
         status=status, code=code, message=message, method=method, path=path
     )
+
+
+def ambiguous_error(error: ApiError) -> AmbiguousWriteError:
+    """A server failure on a non-idempotent write: the write may have happened, so the caller
+    must re-read before trying again."""
+    code = f" code {error.code}" if error.code is not None else ""
+    ambiguous = AmbiguousWriteError(
+        f"HTTP {error.status}{code}: {error.api_message}; the write may have been applied,"
+        " re-read before retrying",
+        method=error.method,
+        path=error.path,
+    )
+    ambiguous.__cause__ = error
+    return ambiguous
+
+
+def transport_error(
+    method: str, path: str, kind: str, detail: str, *, sent: bool, ambiguous: bool
+) -> TransportError:
+    """No HTTP answer for a reason other than a timeout (refused, reset, a protocol error)."""
+    error: TransportError
+    if ambiguous:
+        error = AmbiguousWriteError(
+            f"{kind}: {detail}; the request may have reached the server, re-read before retrying",
+            method=method,
+            path=path,
+        )
+    else:
+        note = "" if sent else " (request not sent)"
+        error = TransportError(f"{kind}: {detail}{note}", method=method, path=path)
+    error.__suppress_context__ = True
+    return error
+
+
+def timeout_error(
+    method: str, path: str, kind: str, timeout: float, *, sent: bool, idempotent: bool
+) -> TransportError:
+    """One attempt that timed out, saying which wait (``read timeout``, ...) ran out."""
+    within = f"within {timeout:g} s ({kind})"
+    error: TransportError
+    if not sent:
+        error = TransportError(
+            f"no connection {within}; request not sent", method=method, path=path
+        )
+    elif idempotent:
+        error = TransportError(f"no answer {within}", method=method, path=path)
+    else:
+        error = AmbiguousWriteError(
+            f"no answer {within}; the request may have reached the server, re-read before retrying",
+            method=method,
+            path=path,
+        )
+    error.__suppress_context__ = True
+    return error
+
+
+def no_answer_error(
+    method: str, path: str, kind: str, timeout: float, attempts: int
+) -> NoAnswerError:
+    """An idempotent call whose timeout retries are used up: the server is not answering."""
+    plural = "s" if attempts != 1 else ""
+    error = NoAnswerError(
+        f"no answer within {timeout:g} s ({kind}) after {attempts} attempt{plural}; "
+        "check the network or raise --timeout",
+        method=method,
+        path=path,
+    )
+    error.__suppress_context__ = True
+    return error
 
 
 def decode_success(body: bytes) -> Any:
@@ -267,6 +339,7 @@ __all__ = [
     "RATE_LIMIT_CODE",
     "RETRIABLE_CODES",
     "RETRIABLE_STATUSES",
+    "ambiguous_error",
     "backoff_delay",
     "decode_success",
     "embedded_error",
@@ -275,9 +348,12 @@ __all__ = [
     "excerpt",
     "is_idempotent",
     "is_retriable",
+    "no_answer_error",
     "parse_error_body",
     "parse_http_date",
     "parse_msg_ids",
     "parse_retry_after",
     "retry_when_rate_limited",
+    "timeout_error",
+    "transport_error",
 ]
