@@ -202,38 +202,58 @@ def test_intelligent_counts_as_fired_once_backup_time_passed() -> None:
     assert only(plan, "schedule/smart_future").action == "create"
 
 
-def test_conflict_without_prune_shows_both_ids_and_sends_nothing() -> None:
+def test_duplicates_are_deleted_with_prune_off_keeping_the_copy_that_matches_the_manifest() -> None:
     want = schedule("dup", payload=push(title="new"))
-    first = live_from(schedule("dup", payload=push(title="old")), schedule_id="a1")
-    second = live_from(want, schedule_id="b2")
-    plan = diff(desired_state([want]), live_state([first, second]), now=NOW)
+    stale = live_from(schedule("dup", payload=push(title="old")), schedule_id="a1")
+    matching = live_from(want, schedule_id="b2")
+    plan = diff(desired_state([want]), live_state([stale, matching]), now=NOW)
     change = only(plan, "schedule/dup")
     assert change.action == "conflict"
-    assert change.requests == ()
-    assert "a1" in change.reason
-    assert "b2" in change.reason
-    assert not plan.has_mutations
+    assert change.schedule_id == "b2"
+    assert [(r.method, r.path) for r in change.requests] == [("DELETE", "/v4/schedules/a1")]
+    assert "keeps b2 (it matches the manifest)" in change.reason
+    assert set(change.fingerprints) == {"schedule:a1", "schedule:b2"}
+    assert plan.has_mutations  # --detailed-exitcode exits 2, never a silent no-op
 
 
-def test_conflict_with_prune_deletes_extras_keeps_first_listed_and_updates_it() -> None:
+def test_duplicates_none_matching_keep_the_lowest_id_and_update_it_whatever_the_list_order() -> (
+    None
+):
     want = schedule("dup", payload=push(title="new"))
-    first = live_from(schedule("dup", payload=push(title="old")), schedule_id="a1")
-    second = live_from(want, schedule_id="b2")
-    third = live_from(want, schedule_id="c3")
-    plan = diff(
-        desired_state([want], prune_schedules=True),
-        live_state([first, second, third]),
-        now=NOW,
-    )
-    change = only(plan, "schedule/dup")
-    assert change.action == "conflict"
-    assert [(r.method, r.path) for r in change.requests] == [
-        ("DELETE", "/v4/schedules/b2"),
-        ("DELETE", "/v4/schedules/c3"),
-        ("PUT", "/v4/schedules/a1"),
+    copies = [
+        live_from(schedule("dup", payload=push(title=f"old {i}")), schedule_id=sid)
+        for i, sid in enumerate(("c3", "a1", "b2"))
     ]
-    assert set(change.fingerprints) == {"schedule:a1", "schedule:b2", "schedule:c3"}
-    assert plan.schedule_deletes() == 2
+    for prune in (False, True):
+        plan = diff(desired_state([want], prune_schedules=prune), live_state(copies), now=NOW)
+        change = only(plan, "schedule/dup")
+        assert change.action == "conflict"
+        assert [(r.method, r.path) for r in change.requests] == [
+            ("DELETE", "/v4/schedules/b2"),
+            ("DELETE", "/v4/schedules/c3"),
+            ("PUT", "/v4/schedules/a1"),
+        ]
+        assert set(change.fingerprints) == {"schedule:a1", "schedule:b2", "schedule:c3"}
+        assert plan.schedule_deletes() == 2
+
+
+def test_numeric_schedule_ids_are_compared_by_value() -> None:
+    want = schedule("dup")
+    copies = [live_from(want, schedule_id=sid) for sid in ("10", "9")]
+    change = only(diff(desired_state([want]), live_state(copies), now=NOW), "schedule/dup")
+    assert change.schedule_id == "9"
+    assert [r.path for r in change.requests] == ["/v4/schedules/10"]
+
+
+def test_undeclared_duplicates_with_prune_off_lose_their_extra_copies_only() -> None:
+    copies = [live_schedule("iac_old", schedule_id=i) for i in ("x2", "x1", "x3")]
+    plan = diff(desired_state(), live_state(copies), now=NOW)
+    change = only(plan, "schedule/old")
+    assert change.action == "conflict"
+    assert change.schedule_id == "x1"
+    assert [r.path for r in change.requests] == ["/v4/schedules/x2", "/v4/schedules/x3"]
+    assert "prune is off" in change.reason
+    assert plan.has_mutations
 
 
 def test_undeclared_duplicates_with_prune_are_all_deleted() -> None:

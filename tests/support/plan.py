@@ -256,8 +256,9 @@ def representative_plan() -> Plan:
             "v-1",
         ),
         live_from(schedule("flash", single("2026-06-05 12:00:00")), "f-1"),
+        # Two stale copies: neither matches the manifest, so the lowest id is kept and updated.
         live_from(schedule("dup", single("2026-07-01 09:00:00"), push("Duplicate")), "d-1"),
-        live_from(by_name["dup"], "d-2"),
+        live_from(schedule("dup", single("2026-07-01 09:00:00"), push("Duplicate")), "d-2"),
         live_from(by_name["steady"], "s-1"),
         live_schedule("iac_retired", schedule_id="r-1"),
         live_schedule("marketing_blast", schedule_id="m-1"),

@@ -27,6 +27,7 @@ from webpush_iac.plan.model import (
 )
 from webpush_iac.plan.planfile import FORMAT_VERSION, plan_from_data, plan_to_data
 from webpush_iac.plan.safety import check_safety
+from webpush_iac.plan.schedules import schedule_id_order
 
 __all__ = [
     "ACTIONS",
@@ -50,5 +51,6 @@ __all__ = [
     "plan_from_data",
     "plan_to_data",
     "schedule_fingerprint",
+    "schedule_id_order",
     "sha256_hex",
 ]

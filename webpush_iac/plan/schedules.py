@@ -5,6 +5,12 @@ computed (``field_paths``) for the pairs that differ. Clock rules: a one-shot sc
 time has passed is ``fired`` and never re-created (the API drops fired tasks from its list, so
 re-creating "missing" ones would re-send the push on every apply); a periodical whose end has
 passed is ``expired``.
+
+Duplicates (several owned live schedules with one name) only come from a fault or from two applies
+at once, and every extra copy sends the push once more, so the plan deletes the extras whatever
+``prune`` says: it keeps the copy that already matches the manifest, else the lowest
+``schedule_id`` (the copy apply's post-create check keeps too), and ``--detailed-exitcode``
+reports the change.
 """
 
 from __future__ import annotations
@@ -44,9 +50,11 @@ def diff_schedules(
     for name in sorted(desired.schedules):
         want = desired.schedules[name]
         copies = owned.pop(want.live_name, [])
-        change = _pair(want, copies[0] if copies else None, zone, now)
         if len(copies) > 1:
-            change = _conflict(change, copies, prune)
+            kept, extras, matched = _keeper(want, copies)
+            change = _conflict(_pair(want, kept, zone, now), kept, extras, matched)
+        else:
+            change = _pair(want, copies[0] if copies else None, zone, now)
         if change.action in ("create", "update", "replace") or (
             change.action == "conflict" and change.requests
         ):
@@ -127,61 +135,83 @@ def _pair(
     )
 
 
-def _conflict(base: Change, copies: list[LiveSchedule], prune: bool) -> Change:
-    """Several owned live schedules share the name: keep the first listed (the oldest)."""
-    kept, extras = copies[0], copies[1:]
-    ids = ", ".join(c.schedule_id for c in copies)
-    fingerprints = {f"schedule:{kept.schedule_id}": schedule_fingerprint(kept)}
-    for extra in extras:
-        fingerprints[f"schedule:{extra.schedule_id}"] = schedule_fingerprint(extra)
-    head = f"{len(copies)} live schedules are named {kept.name} ({ids})"
-    if not prune:
-        return replace(
-            base,
-            action="conflict",
-            requests=(),
-            fingerprints=fingerprints,
-            reason=f"{head}; nothing is changed until prune is on (which keeps {kept.schedule_id} "
-            "and deletes the others) or the extra copies are deleted by hand",
-        )
+def schedule_id_order(schedule_id: str) -> tuple[int, int, str]:
+    """Sort key for "the lowest schedule_id": numeric ids by value, others as text after them.
+
+    Any fixed total order would do for agreement; this one keeps the oldest copy where ids grow.
+    """
+    if schedule_id.isdigit():
+        return (0, int(schedule_id), "")
+    return (1, 0, schedule_id)
+
+
+def _keeper(
+    want: DesiredSchedule, copies: list[LiveSchedule]
+) -> tuple[LiveSchedule, list[LiveSchedule], bool]:
+    """The copy to keep (one that matches the manifest, else the lowest id), the extras, and
+    whether the kept copy matched."""
+    ordered = sorted(copies, key=lambda c: schedule_id_order(c.schedule_id))
+    after = normalize_desired(want)
+    matching = next((c for c in ordered if normalize_live(c, want) == after), None)
+    kept = matching or ordered[0]
+    return kept, [c for c in ordered if c is not kept], matching is not None
+
+
+def _duplicates_head(name: str, ordered: list[LiveSchedule]) -> str:
+    ids = ", ".join(c.schedule_id for c in ordered)
+    return f"{len(ordered)} live schedules are named {name} ({ids}): each extra copy sends again"
+
+
+def _conflict(
+    base: Change, kept: LiveSchedule, extras: list[LiveSchedule], matched: bool
+) -> Change:
+    """Delete the extra copies of a declared schedule; the kept one is diffed as usual."""
+    ordered = sorted([kept, *extras], key=lambda c: schedule_id_order(c.schedule_id))
+    fingerprints = {f"schedule:{c.schedule_id}": schedule_fingerprint(c) for c in ordered}
+    why = "it matches the manifest" if matched else "the lowest schedule_id"
     then = f" and {base.action}s it" if base.requests else ""
     return replace(
         base,
         action="conflict",
         requests=(*(_delete_request(e) for e in extras), *base.requests),
         fingerprints=fingerprints,
-        reason=f"{head}; keeps {kept.schedule_id}{then}, deletes "
-        + ", ".join(e.schedule_id for e in extras),
+        reason=f"{_duplicates_head(kept.name, ordered)}; keeps {kept.schedule_id} ({why}){then}, "
+        "deletes " + ", ".join(e.schedule_id for e in extras),
     )
 
 
 def _undeclared(live_name: str, copies: list[LiveSchedule], prefix: str, prune: bool) -> Change:
-    """Owned live schedules no manifest declares: deleted with prune on, reported otherwise."""
-    first = copies[0]
-    ids = ", ".join(c.schedule_id for c in copies)
+    """Owned live schedules no manifest declares: deleted with prune on, reported otherwise
+    (but for their duplicate copies, which are deleted either way)."""
+    ordered = sorted(copies, key=lambda c: schedule_id_order(c.schedule_id))
+    first = ordered[0]
+    ids = ", ".join(c.schedule_id for c in ordered)
     base = Change(
         address=f"schedule/{live_name[len(prefix) :]}",
         action="orphan",
         before=normalize_live(first),
         live_name=live_name,
         schedule_id=first.schedule_id,
-        fingerprints={f"schedule:{c.schedule_id}": schedule_fingerprint(c) for c in copies},
+        fingerprints={f"schedule:{c.schedule_id}": schedule_fingerprint(c) for c in ordered},
     )
     declared_by_none = f"owned (prefix {prefix!r}) but declared by no manifest"
     if prune:
         return replace(
             base,
             action="delete",
-            requests=tuple(_delete_request(c) for c in copies),
+            requests=tuple(_delete_request(c) for c in ordered),
             reason=f"{declared_by_none}; prune is on"
-            + (f" (deletes all {len(copies)} copies: {ids})" if len(copies) > 1 else ""),
+            + (f" (deletes all {len(ordered)} copies: {ids})" if len(ordered) > 1 else ""),
         )
-    if len(copies) > 1:
+    if len(ordered) > 1:
+        extras = ordered[1:]
         return replace(
             base,
             action="conflict",
-            reason=f"{len(copies)} live schedules are named {live_name} ({ids}); "
-            f"{declared_by_none}; prune is off",
+            requests=tuple(_delete_request(e) for e in extras),
+            reason=f"{_duplicates_head(live_name, ordered)}; {declared_by_none} and prune is off, "
+            f"so it keeps {first.schedule_id} (the lowest schedule_id) and deletes "
+            + ", ".join(e.schedule_id for e in extras),
         )
     return replace(base, reason=f"{declared_by_none}; prune is off, so it is left alone")
 
@@ -216,4 +246,4 @@ def _passed_reason(want: DesiredSchedule, passed: str) -> str:
     return f"{want.trigger_kind} fire time {when} has passed; never re-created"
 
 
-__all__ = ["create_requests", "diff_schedules"]
+__all__ = ["create_requests", "diff_schedules", "schedule_id_order"]
