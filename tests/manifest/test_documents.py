@@ -45,7 +45,7 @@ def test_absent_project_keys_take_design_defaults(tmp_path: Path) -> None:
         "iac_",
         False,
     )
-    assert (project.qps, project.concurrency) == (450.0, 32)
+    assert (project.qps, project.concurrency, project.timeout) == (450.0, 32, 10.0)
     assert (project.max_delete_percent, project.max_device_changes) == (30.0, 10000)
     assert project.managed_tag_globs == ()
     assert project.vars == {}

@@ -249,6 +249,7 @@ def _project(
         managed_tag_globs=tuple(spec.tags.managed),
         qps=spec.rate_limit.qps,
         concurrency=spec.rate_limit.concurrency,
+        timeout=spec.timeout,
         max_delete_percent=spec.safety.max_delete_percent,
         max_device_changes=spec.safety.max_device_changes,
         vars=dict(spec.vars),

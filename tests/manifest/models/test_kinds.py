@@ -90,6 +90,14 @@ def test_unknown_time_zone_is_refused() -> None:
     ]
 
 
+def test_timeout_is_seconds_above_zero_and_at_most_ten_minutes() -> None:
+    assert ProjectModel.model_validate(project()).spec.timeout == 10.0
+    assert ProjectModel.model_validate(project(timeout=0.5)).spec.timeout == 0.5
+    for bad in (0, -1, 601):
+        ((path, _message),) = errors(ProjectModel, project(timeout=bad))
+        assert path == "spec.timeout"
+
+
 def test_strict_types_do_not_coerce_yaml_strings() -> None:
     assert errors(ProjectModel, project(prune={"schedules": "yes"})) == [
         ("spec.prune.schedules", "must be true or false")

@@ -45,6 +45,7 @@ from webpush_iac.manifest.models.trigger import (
     ValidationContext,
     validation_context,
 )
+from webpush_iac.state import DEFAULT_TIMEOUT, MAX_TIMEOUT, TIMEOUT_ATTEMPTS
 
 __all__ = [
     "CONTEXT_KEY",
@@ -150,6 +151,13 @@ class ProjectSpec(StrictModel):
     prune: Prune = Prune()
     tags: ManagedTags = ManagedTags()
     rate_limit: RateLimit = RateLimit()
+    timeout: float = Field(
+        DEFAULT_TIMEOUT,
+        gt=0,
+        le=MAX_TIMEOUT,
+        description="Seconds to wait for a connection and for each API answer (--timeout "
+        f"overrides); a call gives up after {TIMEOUT_ATTEMPTS} such waits.",
+    )
     safety: Safety = Safety()
     vars: dict[Identifier, Any] = Field(
         default_factory=dict, description="Template variables shared by every template."
