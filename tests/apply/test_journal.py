@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support.disk import FullDisk
 
-from webpush_iac.apply.journal import Journal, in_flight, read_journal
+from webpush_iac.apply.journal import Journal, in_flight, read_journal, run_status
+from webpush_iac.errors import JournalError
 
 CANARY = 'journal-canary-s3cr3t-"quoted"'
 
@@ -83,6 +85,15 @@ def test_torn_last_line_is_ignored_when_reading(tmp_path: Path) -> None:
     assert len(read_journal(journal.path)) == 1
 
 
+def test_a_last_line_torn_inside_a_multibyte_character_is_ignored(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.note("phase", phase="schedules")
+    journal.close()
+    with journal.path.open("ab") as fh:
+        fh.write('{"event": "intent", "body": "摘要'.encode()[:-1])  # cut mid-character
+    assert [r["event"] for r in read_journal(journal.path)] == ["phase"]
+
+
 def test_registered_secret_never_reaches_the_file_even_json_escaped(tmp_path: Path) -> None:
     journal = Journal(tmp_path, redact=[CANARY])
     seq = journal.intent(
@@ -98,3 +109,68 @@ def test_registered_secret_never_reaches_the_file_even_json_escaped(tmp_path: Pa
     assert CANARY not in text
     assert json.dumps(CANARY)[1:-1] not in text
     assert "s3cr3t" not in text
+
+
+# -- a journal that cannot be written ------------------------------------------------------------
+
+
+def _intent(journal: Journal, path: str = "/v4/tags/beta") -> int:
+    return journal.intent(address="tag/beta", kind="tag.update", method="POST", path=path)
+
+
+def test_a_write_cut_by_a_file_size_limit_fails_the_journal_for_good(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(tmp_path)
+    journal.start(project="p")
+    limit = journal.path.stat().st_size + 20  # the next line is cut after 20 bytes
+    FullDisk(monkeypatch, journal.path, limit=limit)
+    with pytest.raises(JournalError, match="File too large"):
+        _intent(journal)
+    assert journal.failure == "File too large"
+    with pytest.raises(JournalError, match="failed earlier"):
+        journal.outcome(1, status="ok")
+    journal.note("phase", phase="deletes")  # best effort: no exception, nothing written
+    journal.close()
+    assert journal.path.stat().st_size == limit  # nothing after the torn line
+    assert [r["event"] for r in read_journal(journal.path)] == ["start"]
+
+
+def test_a_failed_write_is_not_retried_into_a_later_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = Journal(tmp_path)
+    disk = FullDisk(monkeypatch, journal.path, fail_at=2)
+    journal.start(project="p")
+    with pytest.raises(JournalError, match="No space left on device"):
+        _intent(journal)
+    disk.fail_at = None  # space came back: the journal stays failed, its story already has a gap
+    with pytest.raises(JournalError):
+        _intent(journal, "/v4/tags/other")
+    journal.close()
+    assert disk.writes == 2
+    assert [r["event"] for r in read_journal(journal.path)] == ["start"]
+
+
+def test_a_journal_that_cannot_be_created_says_so_and_that_nothing_was_sent(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "journal"
+    blocker.write_text("a file where the directory should be", encoding="utf-8")
+    with pytest.raises(JournalError, match=r"cannot create the apply journal .*nothing was sent"):
+        Journal(blocker)
+
+
+def test_an_aborted_run_after_a_stop_is_not_marked_aborted_twice(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+
+    def stopped_then_interrupted() -> None:
+        with journal:
+            journal.abort("SIGTERM", done=1)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        stopped_then_interrupted()
+    records = read_journal(journal.path)
+    assert [(r["event"], r.get("error")) for r in records] == [("aborted", "SIGTERM")]
+    assert run_status(records) == "aborted"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import replace
 
 from support.plan import partial_result, representative_plan
 
+from webpush_iac.apply.result import ApplyResult
 from webpush_iac.render import render_plan, render_result
 
 
@@ -36,3 +39,30 @@ def test_result_text_lists_failed_then_not_attempted_then_done() -> None:
     assert text.index("Failed:") < text.index("Not attempted:") < text.index("Done:")
     assert "POST /v4/schedules (schedule/x) → new-1" in text
     assert "bad alias" in text
+
+
+def stopped_result() -> ApplyResult:
+    result = partial_result()
+    done = result.done[0]
+    result.done[0] = replace(done, note="the journal lacks this outcome: cannot write the journal")
+    result.stopped = "SIGTERM"
+    result.warnings.append("the journal j.jsonl is incomplete (File too large)")
+    return result
+
+
+def test_a_stopped_run_its_warnings_and_notes_are_in_every_format() -> None:
+    result = stopped_result()
+    text = render_result(result, "text")
+    assert text.splitlines()[1:3] == [
+        "Stopped by SIGTERM: no request started after it.",
+        "Warning: the journal j.jsonl is incomplete (File too large)",
+    ]
+    assert "→ new-1 [the journal lacks this outcome: cannot write the journal]" in text
+    md = render_result(result, "markdown")
+    assert "> stopped by SIGTERM: no request started after it" in md
+    assert "> the journal j.jsonl is incomplete (File too large)" in md
+    assert "(the journal lacks this outcome: cannot write the journal)" in md
+    data = json.loads(render_result(result, "json"))
+    assert data["stopped"] == "SIGTERM"
+    assert data["warnings"] == ["the journal j.jsonl is incomplete (File too large)"]
+    assert data["done"][0]["note"].startswith("the journal lacks this outcome")

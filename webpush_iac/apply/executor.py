@@ -12,33 +12,27 @@ Why it is shaped this way:
   concurrently; the client's token bucket and in-flight cap bound the load. Changes that touch the same
   API object (an alias moving between two devices) are chained and run in plan order, so they never
   race each other.
-* ``POST /v4/schedules`` is not idempotent. After an ambiguous failure (the request may have landed)
-  we re-list by name before anything else: one live match is the schedule we created, none means it
-  never landed and is created once more. Never a duplicate.
-* An authentication failure says every remaining call will fail too, so apply stops starting new
-  changes and reports them as not attempted rather than hammering the API with doomed calls.
+* Schedule creates are not idempotent: their ambiguous failures and the duplicates two racing
+  applies leave are ``creates``' job; once the create phase is over, the duplicate check runs.
+* Each request's intent is journalled right before it goes out (``calls``). An authentication
+  failure, a server that stopped answering, a journal that cannot be written or a stop request
+  (SIGTERM, SIGINT) each say no further call should start: apply stops starting them, lets the
+  ones in flight end, and reports the rest as not attempted rather than sending doomed calls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 from webpush_iac.apispec import SCHEDULES
+from webpush_iac.apply.calls import Guard, Requester, _CallFailed, _NotSent, send
+from webpush_iac.apply.creates import Entry, create_schedule, remove_duplicates
 from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
-from webpush_iac.apply.result import ApplyResult, OutcomeStatus, RequestOutcome
-from webpush_iac.concurrency import run_all
-from webpush_iac.errors import (
-    AmbiguousWriteError,
-    ApiError,
-    AuthError,
-    NotFoundError,
-    ReadOnlyViolation,
-    WebpushIacError,
-)
+from webpush_iac.apply.result import ApplyResult, RequestOutcome
+from webpush_iac.concurrency import StopRequest, run_all
+from webpush_iac.errors import JournalError
 from webpush_iac.plan import (
     CREATED_ID,
     ApiRequest,
@@ -46,7 +40,6 @@ from webpush_iac.plan import (
     Plan,
 )
 from webpush_iac.progress import STAGE_APPLY, Progress, ProgressCounter
-from webpush_iac.state import JSON
 from webpush_iac.times import format_time
 
 SCHEDULES_PATH = SCHEDULES
@@ -59,29 +52,6 @@ PHASE_NAMES = {
     PHASE_SCHEDULES: "schedules",
     PHASE_DELETES: "deletes",
 }
-
-
-class Requester(Protocol):
-    """The part of :class:`~webpush_iac.client.EngageLabClient` apply needs."""
-
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Any = None,
-        idempotent: bool | None = None,
-    ) -> Any: ...
-
-    async def list_schedules(self) -> list[JSON]: ...
-
-    async def get_schedule(self, schedule_id: str) -> JSON | None: ...
-
-    async def get_device(self, registration_id: str) -> JSON: ...
-
-    @property
-    def server_time(self) -> datetime | None: ...
 
 
 def change_phase(change: Change) -> int | None:
@@ -123,20 +93,21 @@ def chain_changes(changes: list[tuple[int, Change]]) -> list[list[tuple[int, Cha
     return list(groups.values())
 
 
-Entry = tuple[OutcomeStatus, RequestOutcome]
+def _is_create(req: ApiRequest) -> bool:
+    return req.method.upper() == "POST" and req.path.rstrip("/") == SCHEDULES_PATH
 
 
 class _Applier:
     def __init__(
-        self, client: Requester, journal: Journal, counter: ProgressCounter | None = None
+        self, client: Requester, guard: Guard, counter: ProgressCounter | None = None
     ) -> None:
         self.client = client
-        self.journal = journal
-        self.fatal: str | None = None
+        self.guard = guard
         self.counter = counter
 
     async def run(self, changes: Sequence[Change], result: ApplyResult) -> None:
         entries: dict[int, list[Entry]] = {}
+        checked: list[Entry] = []
         phased: dict[int, list[tuple[int, Change]]] = {}
         for idx, change in enumerate(changes):
             phase = change_phase(change)
@@ -144,13 +115,29 @@ class _Applier:
                 phased.setdefault(phase, []).append((idx, change))
         try:
             for phase in sorted(phased):
-                self.journal.note("phase", phase=PHASE_NAMES[phase], changes=len(phased[phase]))
+                self.guard.journal.note(
+                    "phase", phase=PHASE_NAMES[phase], changes=len(phased[phase])
+                )
                 await run_all(self._run_chain(c, entries) for c in chain_changes(phased[phase]))
+                # Only creates that went out can have raced another apply's.
+                created = {
+                    str((o.request.body or {}).get("name", "")): o.address
+                    for idx, _change in phased[phase]
+                    for status, o in entries.get(idx, [])
+                    if _is_create(o.request) and status != "not_attempted"
+                }
+                if created:
+                    found, warnings = await remove_duplicates(self.client, self.guard, created)
+                    checked += found
+                    result.warnings += warnings
         finally:
-            # Plan order, not completion order, so the report reads like the plan did.
+            # Plan order, not completion order, so the report reads like the plan did; the
+            # duplicate check's deletes, which no plan held, come last.
             for idx in sorted(entries):
                 for status, outcome in entries[idx]:
                     result.add(status, outcome)
+            for status, outcome in checked:
+                result.add(status, outcome)
 
     async def _run_chain(
         self, chain: list[tuple[int, Change]], entries: dict[int, list[Entry]]
@@ -162,12 +149,9 @@ class _Applier:
                 self.counter.advance(len(entries[idx]))
 
     async def _run_change(self, change: Change) -> list[Entry]:
-        if self.fatal is not None:
-            reason = f"not attempted: {self.fatal}"
-            return [
-                ("not_attempted", RequestOutcome(change.address, r, reason))
-                for r in change.requests
-            ]
+        reason = self.guard.blocked()
+        if reason is not None:
+            return self._skip([], change, 0, f"not attempted: {reason}")
         out: list[Entry] = []
         created_id: str | None = None
         for pos, req in enumerate(change.requests):
@@ -177,127 +161,41 @@ class _Applier:
                     return self._stop(out, change, pos, req, "no schedule id from the create")
                 sent = replace(req, path=req.path.replace(CREATED_ID, created_id))
             try:
-                if sent.method.upper() == "POST" and sent.path.rstrip("/") == SCHEDULES_PATH:
-                    created_id = await self._create_schedule(change, sent)
-                    out.append(
-                        ("done", RequestOutcome(change.address, sent, created_id=created_id))
-                    )
+                if _is_create(sent):
+                    created_id, note = await create_schedule(self.client, self.guard, change, sent)
+                    outcome = RequestOutcome(change.address, sent, created_id=created_id, note=note)
                 else:
-                    await self._send(change, sent)
-                    out.append(("done", RequestOutcome(change.address, sent)))
-            except ReadOnlyViolation:
-                raise  # a programming error, not an API outcome
-            except WebpushIacError as exc:
-                if isinstance(exc, AuthError):
-                    self.fatal = f"authentication failed (HTTP {exc.status})"
-                return self._stop(out, change, pos, sent, str(exc) or type(exc).__name__)
+                    _answer, note = await send(self.client, self.guard, change.address, sent)
+                    outcome = RequestOutcome(change.address, sent, note=note)
+            except _NotSent as exc:
+                return self._skip(out, change, pos, exc.reason)
+            except _CallFailed as exc:
+                error = str(exc.error) or type(exc.error).__name__
+                return self._stop(out, change, pos, sent, error, exc.note)
+            out.append(("done", outcome))
+        return out
+
+    @staticmethod
+    def _skip(out: list[Entry], change: Change, pos: int, reason: str) -> list[Entry]:
+        """This request and every later one of the change were not sent."""
+        for later in change.requests[pos:]:
+            out.append(("not_attempted", RequestOutcome(change.address, later, reason)))
         return out
 
     @staticmethod
     def _stop(
-        out: list[Entry], change: Change, pos: int, sent: ApiRequest, error: str
+        out: list[Entry],
+        change: Change,
+        pos: int,
+        sent: ApiRequest,
+        error: str,
+        note: str = "",
     ) -> list[Entry]:
         """The failed request, then every later one of the change as not attempted."""
-        out.append(("failed", RequestOutcome(change.address, sent, error)))
-        reason = f"not attempted: {sent.method} {sent.path} failed"
-        for later in change.requests[pos + 1 :]:
-            out.append(("not_attempted", RequestOutcome(change.address, later, reason)))
-        return out
-
-    async def _send(self, change: Change, req: ApiRequest) -> Any:
-        seq = self.journal.intent(
-            address=change.address, kind=req.kind, method=req.method, path=req.path, body=req.body
+        out.append(("failed", RequestOutcome(change.address, sent, error, note=note)))
+        return _Applier._skip(
+            out, change, pos + 1, f"not attempted: {sent.method} {sent.path} failed"
         )
-        try:
-            response = await self.client.request(req.method, req.path, json=req.body)
-        except WebpushIacError as exc:
-            if isinstance(exc, NotFoundError) and req.method.upper() == "DELETE":
-                # The goal of a DELETE is absence: a retry after a lost answer, or someone else
-                # deleting first, both reach it.
-                self.journal.outcome(seq, status="ok", http_status=404, error="already absent")
-                return None
-            self.journal.outcome(
-                seq, status="failed", error=str(exc), http_status=_http_status(exc)
-            )
-            raise
-        self.journal.outcome(seq, status="ok")
-        return response
-
-    async def _create_schedule(self, change: Change, req: ApiRequest) -> str:
-        """Create once; after an ambiguous failure look by name before a single re-create."""
-        name = str((req.body or {}).get("name", ""))
-        ignore = ids_deleted_by(change)
-        for attempt in (1, 2):
-            seq = self.journal.intent(
-                address=change.address,
-                kind=req.kind,
-                method="POST",
-                path=SCHEDULES_PATH,
-                body=req.body,
-            )
-            try:
-                response = await self.client.request("POST", SCHEDULES_PATH, json=req.body)
-            except AmbiguousWriteError as exc:
-                self.journal.outcome(seq, status="ambiguous", error=str(exc))
-                found = await self._find_by_name(name, ignore)
-                self.journal.note(
-                    "ambiguous_create_check", seq=seq, name=name, found=found, attempt=attempt
-                )
-                if len(found) == 1:
-                    return found[0]
-                if len(found) > 1:
-                    raise _Unresolved(
-                        f"{len(found)} live schedules named {name!r} after an ambiguous create;"
-                        " run plan to see the conflict"
-                    ) from exc
-                if attempt == 2:
-                    raise
-                continue  # absent: it never landed, so one more create is safe
-            except WebpushIacError as exc:
-                self.journal.outcome(
-                    seq, status="failed", error=str(exc), http_status=_http_status(exc)
-                )
-                raise
-            schedule_id = response.get("schedule_id") if isinstance(response, dict) else None
-            if schedule_id:
-                self.journal.outcome(seq, status="ok", created_id=str(schedule_id))
-                return str(schedule_id)
-            # Created, but the answer did not say which id: find it the same way as above.
-            found = await self._find_by_name(name, ignore)
-            if len(found) != 1:
-                self.journal.outcome(seq, status="ok", error="no schedule_id in the response")
-                raise _Unresolved(f"created {name!r} but could not tell its schedule id")
-            self.journal.outcome(seq, status="ok", created_id=found[0])
-            return found[0]
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    async def _find_by_name(self, name: str, ignore: set[str]) -> list[str]:
-        schedules = await self.client.list_schedules()
-        return [
-            str(s["schedule_id"])
-            for s in schedules
-            if isinstance(s, dict)
-            and s.get("name") == name
-            and s.get("schedule_id")
-            and str(s["schedule_id"]) not in ignore
-        ]
-
-
-class _Unresolved(WebpushIacError):
-    """An ambiguous create we could not settle by re-listing; the change fails, others go on."""
-
-
-def ids_deleted_by(change: Change) -> set[str]:
-    prefix = SCHEDULES_PATH + "/"
-    return {
-        r.path[len(prefix) :]
-        for r in change.requests
-        if r.method.upper() == "DELETE" and r.path.startswith(prefix)
-    }
-
-
-def _http_status(exc: BaseException) -> int | None:
-    return exc.status if isinstance(exc, ApiError) else None
 
 
 async def apply_plan(
@@ -308,13 +206,16 @@ async def apply_plan(
     journal: Journal | None = None,
     redact: Sequence[str] = (),
     progress: Progress | None = None,
+    stop: StopRequest | None = None,
 ) -> ApplyResult:
     """Send every change's requests in phase order and report each request's fate.
 
     Refuses (``PlanError``) a plan that carries errors before sending anything. Never raises for an
-    API failure: those land in ``result.failed`` / ``result.not_attempted`` and the caller turns a
-    non-``ok`` result into exit code 4. ``journal`` may be passed by a caller that wants its path
-    before the run; otherwise one is opened under ``journal_dir``.
+    API failure, a journal that fails part-way or a ``stop`` request: those land in
+    ``result.failed`` / ``result.not_attempted`` / ``result.warnings`` / ``result.stopped`` and the
+    caller turns a non-``ok`` result into exit code 4 (143 or 130 after a signal). ``journal`` may
+    be passed by a caller that wants its path before the run; otherwise one is opened under
+    ``journal_dir``.
     """
     plan.raise_for_errors()
     result = ApplyResult(project=plan.project)
@@ -329,25 +230,59 @@ async def apply_plan(
     if progress is not None:
         progress(f"applying {len(mutating)} changes ({n} requests)…")
     counter = ProgressCounter(progress, stage=STAGE_APPLY, total=n, label="apply requests")
+    guard = Guard(jrnl, stop)
+    if stop is not None:
+        stop.draining = True  # from here a signal lets in-flight requests end
     try:
-        # created_at is the plan's identity: a saved plan file carries the same spelling.
-        jrnl.start(
-            project=plan.project,
-            target=plan.target,
-            plan_created_at=format_time(plan.created_at),
-            summary=plan.summary(),
-        )
+        try:
+            # created_at is the plan's identity: a saved plan file carries the same spelling.
+            jrnl.start(
+                project=plan.project,
+                target=plan.target,
+                plan_created_at=format_time(plan.created_at),
+                summary=plan.summary(),
+            )
+        except JournalError as exc:
+            guard.journal_failed(exc)  # nothing is sent: every intent now refuses
         counter.start()
-        await _Applier(client, jrnl, counter).run(mutating, result)
-        jrnl.finish(
-            done=len(result.done),
-            failed=len(result.failed),
-            not_attempted=len(result.not_attempted),
-        )
+        await _Applier(client, guard, counter).run(mutating, result)
+        _end_run(jrnl, guard, result)
     except BaseException as exc:
+        if stop and jrnl.failure is None:
+            # A second signal cancelled the in-flight requests: say which signal, not "cancelled".
+            jrnl.abort(f"{stop.reason}, in-flight requests cancelled")
         if own:
             jrnl.__exit__(type(exc), exc, exc.__traceback__)
         raise
+    finally:
+        if stop is not None:
+            stop.draining = False
     if own:
         jrnl.close()
     return result
+
+
+def _end_run(journal: Journal, guard: Guard, result: ApplyResult) -> None:
+    """The journal's last line (``finish``, or ``aborted`` after a stop request) and the
+    run-wide warnings."""
+    counts = {
+        "done": len(result.done),
+        "failed": len(result.failed),
+        "not_attempted": len(result.not_attempted),
+    }
+    stop = guard.stop
+    if stop:
+        result.stopped = stop.reason
+    if journal.failure is None:
+        try:
+            if stop and stop.reason:
+                journal.abort(stop.reason, **counts)
+            else:
+                journal.finish(**counts)
+        except JournalError as exc:
+            guard.journal_failed(exc)
+    if journal.failure is not None:
+        result.warnings.append(
+            f"the journal {journal.path} is incomplete ({journal.failure}): no request was sent "
+            "after its first failed write, and outcomes it lacks are noted per request"
+        )

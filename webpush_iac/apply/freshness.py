@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from webpush_iac.apply.executor import SCHEDULES_PATH, Requester, ids_deleted_by
+from webpush_iac.apply.calls import Requester
+from webpush_iac.apply.creates import ids_deleted_by
+from webpush_iac.apply.executor import SCHEDULES_PATH
 from webpush_iac.concurrency import run_all
 from webpush_iac.errors import NotFoundError, StalePlanError
 from webpush_iac.live import device_from_api

@@ -2,9 +2,17 @@
 
 Why: apply talks to an API with no transactions. If the process dies (ctrl-C, a killed CI job, a lost
 connection), the operator needs to know which calls were in flight and which had landed; an
-``intent`` without an ``outcome`` is exactly "maybe happened". That is why the intent line is flushed
-and fsync'd before the request goes out, while outcome lines are only flushed: losing an outcome
-merely makes a finished call look in flight, which is the safe direction.
+``intent`` without an ``outcome`` is exactly "maybe happened". That is why the intent line is
+written and fsync'd right before the request goes out (the client calls apply back once the request
+holds its in-flight slot and rate-limit permit), while outcome lines are only written: losing an
+outcome merely makes a finished call look in flight, which is the safe direction.
+
+A journal that cannot be written (disk full, a file-size limit) must not be papered over: the first
+failed write marks it failed, raises :class:`~webpush_iac.errors.JournalError`, and every later
+write refuses too, so apply sends no request whose intent is not on disk. Lines go out with one
+``os.write`` loop on an unbuffered descriptor, so nothing half-written lingers in a buffer to be
+glued onto a later line; a write torn by the limit can only be the file's last line, which
+:func:`read_journal` skips.
 
 The journal never holds credentials. Request bodies (schedule payloads, tag memberships) are
 recorded because they are what an operator needs to replay or undo by hand; as defence in depth any
@@ -13,6 +21,7 @@ string registered through ``redact`` is replaced before a line is written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -20,7 +29,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any
+
+from webpush_iac.errors import JournalError
 
 DEFAULT_JOURNAL_DIR = Path(".webpush-iac") / "journal"
 REDACTED = "***"
@@ -53,10 +64,20 @@ class Journal:
         started = clock().astimezone(UTC)
         self.run_id = secrets.token_hex(4)
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
         name = f"{started.strftime('%Y%m%dT%H%M%S')}Z-{self.run_id}.jsonl"
         self.path = self.directory / name
-        self._fh: TextIO | None = self.path.open("x", encoding="utf-8")
+        #: Why the journal stopped taking lines (``None`` while it works).
+        self.failure: str | None = None
+        self._ended = False  # a finish or aborted line is written: the run's story is complete
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
+            self._fd: int | None = os.open(self.path, flags, 0o666)
+        except OSError as exc:
+            raise JournalError(
+                f"cannot create the apply journal in {self.directory}: {_reason(exc)}; "
+                "nothing was sent"
+            ) from None
 
     def __repr__(self) -> str:
         return f"Journal({str(self.path)!r})"
@@ -116,18 +137,30 @@ class Journal:
         self._write(line, sync=False)
 
     def note(self, event: str, **data: Any) -> None:
-        """Record a decision that is not a call (e.g. an ambiguous create resolved by re-listing)."""
-        self._write({"event": event, **data}, sync=False)
+        """Record a decision that is not a call (e.g. an ambiguous create resolved by re-listing).
+
+        Best effort: a note nobody acts on is not worth stopping for, and a failed write still
+        marks the journal failed, so the next intent refuses.
+        """
+        if self.failure is None:
+            with contextlib.suppress(JournalError):
+                self._write({"event": event, **data}, sync=False)
 
     def finish(self, **summary: Any) -> None:
         self._write({"event": "finish", **summary}, sync=True)
+        self._ended = True
+
+    def abort(self, reason: str, **summary: Any) -> None:
+        """The run was stopped on purpose (SIGTERM, SIGINT): it ends here, without ``finish``."""
+        self._write({"event": "aborted", "error": reason, **summary}, sync=True)
+        self._ended = True
 
     # -- file handling ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> Journal:
         return self
@@ -138,14 +171,18 @@ class Journal:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if exc is not None and self._fh is not None:
+        if exc is not None and self._fd is not None and self.failure is None and not self._ended:
             # ctrl-C or a crash: say so, so the open intents read as "in flight", not "forgotten".
-            self._write({"event": "aborted", "error": type(exc).__name__}, sync=True)
+            # The original exception is the news; a failed write is recorded in ``failure``.
+            with contextlib.suppress(JournalError):
+                self._write({"event": "aborted", "error": type(exc).__name__}, sync=True)
         self.close()
 
     def _write(self, record: dict[str, Any], *, sync: bool) -> None:
-        if self._fh is None:
+        if self._fd is None:
             raise ValueError("journal is closed")
+        if self.failure is not None:
+            raise JournalError(f"the journal {self.path} failed earlier ({self.failure})")
         line = json.dumps(
             {"ts": self._clock().astimezone(UTC).isoformat(), **record},
             ensure_ascii=False,
@@ -154,16 +191,27 @@ class Journal:
         )
         for secret in self._redact:
             line = line.replace(secret, REDACTED)
-        self._fh.write(line + "\n")
-        self._fh.flush()
-        if sync:
-            os.fsync(self._fh.fileno())
+        data = memoryview((line + "\n").encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(self._fd, data) :]
+            if sync:
+                os.fsync(self._fd)
+        except OSError as exc:
+            self.failure = _reason(exc)
+            raise JournalError(f"cannot write the journal {self.path}: {self.failure}") from None
+
+
+def _reason(exc: OSError) -> str:
+    """``File too large``, ``No space left on device``: the OS's words, without the path again."""
+    return exc.strerror or type(exc).__name__
 
 
 def read_journal(path: Path | str) -> list[dict[str, Any]]:
-    """Parse a journal file; a torn last line (killed mid-write) is ignored rather than fatal."""
+    """Parse a journal file; a torn last line (killed mid-write, or cut by a full disk, possibly in
+    the middle of a multi-byte character) is ignored rather than fatal."""
     records: list[dict[str, Any]] = []
-    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+    for raw in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:

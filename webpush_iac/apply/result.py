@@ -3,7 +3,8 @@
 ``apply`` fills an :class:`ApplyResult`; the renderers turn it into text, markdown or JSON. Every
 request of the plan ends in exactly one of three lists: ``done``, ``failed`` (with the error text,
 which never holds a secret because the client keeps credentials out of exception messages) or
-``not_attempted`` (skipped because something it depends on failed, or apply stopped early).
+``not_attempted`` (skipped because something it depends on failed, or apply stopped early). The
+post-create duplicate check adds the deletes it sent to the same lists, each with a ``note``.
 """
 
 from __future__ import annotations
@@ -19,12 +20,17 @@ OutcomeStatus = Literal["done", "failed", "not_attempted"]
 
 @dataclass(frozen=True)
 class RequestOutcome:
-    """One request of one change; ``created_id`` is the schedule id a create returned."""
+    """One request of one change; ``created_id`` is the schedule id a create returned.
+
+    ``note`` says what the operator should know beyond the outcome: that the journal lacks this
+    outcome (it could not be written), or why a request the plan did not hold was sent.
+    """
 
     address: str
     request: ApiRequest
     error: str = ""
     created_id: str | None = None
+    note: str = ""
 
     def to_data(self) -> JSON:
         data: JSON = {"address": self.address, "request": self.request.to_data()}
@@ -32,17 +38,25 @@ class RequestOutcome:
             data["error"] = self.error
         if self.created_id:
             data["created_id"] = self.created_id
+        if self.note:
+            data["note"] = self.note
         return data
 
 
 @dataclass
 class ApplyResult:
-    """Mutable on purpose: apply appends as requests complete."""
+    """Mutable on purpose: apply appends as requests complete.
+
+    ``stopped`` names the signal that stopped the run early (``SIGTERM``); ``warnings`` are facts
+    about the run as a whole (the journal became unwritable, the duplicate check could not run).
+    """
 
     project: str = ""
     done: list[RequestOutcome] = field(default_factory=list)
     failed: list[RequestOutcome] = field(default_factory=list)
     not_attempted: list[RequestOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None
 
     def add(self, status: OutcomeStatus, outcome: RequestOutcome) -> None:
         {"done": self.done, "failed": self.failed, "not_attempted": self.not_attempted}[
@@ -66,6 +80,8 @@ class ApplyResult:
             "done": [o.to_data() for o in self.done],
             "failed": [o.to_data() for o in self.failed],
             "not_attempted": [o.to_data() for o in self.not_attempted],
+            "warnings": list(self.warnings),
+            "stopped": self.stopped,
         }
 
 

@@ -259,6 +259,10 @@ def markdown_result(result: ApplyResult, *, show_identifiers: bool = False) -> s
         table(("", "requests"), [(k, str(v)) for k, v in rows], right=True),
         "",
     ]
+    notes = [f"stopped by {result.stopped}: no request started after it"] if result.stopped else []
+    notes += result.warnings
+    if notes:
+        head += ["> [!WARNING]", *(f"> {escape(n)}" for n in notes), ""]
     groups = []
     for name, outcomes in (
         ("Failed", result.failed),
@@ -279,7 +283,8 @@ def markdown_result(result: ApplyResult, *, show_identifiers: bool = False) -> s
 
 def _outcome_line(o: RequestOutcome) -> str:
     line = f"- {code(str(o.request))} ({code(o.address)})"
-    return line + (f": {escape(o.error)}" if o.error else "") + "\n"
+    line += f": {escape(o.error)}" if o.error else ""
+    return line + (f" ({escape(o.note)})" if o.note else "") + "\n"
 
 
 def _result_rids(result: ApplyResult) -> set[str]:

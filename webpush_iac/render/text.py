@@ -133,6 +133,9 @@ def text_result(result: ApplyResult, paint: Paint) -> str:
         f"{len(result.not_attempted)} not attempted."
     )
     lines = [paint("bold", head)]
+    if result.stopped:
+        lines.append(paint("error", f"Stopped by {result.stopped}: no request started after it."))
+    lines.extend(paint("error", f"Warning: {w}") for w in result.warnings)
     sections: tuple[tuple[str, str, list[RequestOutcome]], ...] = (
         ("Failed", "error", result.failed),
         ("Not attempted", "note", result.not_attempted),
@@ -148,6 +151,8 @@ def text_result(result: ApplyResult, paint: Paint) -> str:
                 line += f" → {o.created_id}"
             if o.error:
                 line += f": {o.error}"
+            if o.note:
+                line += f" [{o.note}]"
             lines.append(paint(style, line))
     return "\n".join(lines)
 
