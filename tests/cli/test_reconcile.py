@@ -19,7 +19,8 @@ from click.testing import CliRunner, Result
 from support.cli import run_cli
 from support.constants import APP_KEY, MASTER_SECRET, QUICKSTART
 from support.emulator import Admin
-from support.manifests import project_yaml, single_schedule, write_tree
+from support.manifests import project, project_yaml, single_schedule, to_yaml, write_tree
+from support.silent_server import silent_server
 
 from webpush_iac.cli import cli
 from webpush_iac.commands.connection import EMULATOR_APP_KEY, EMULATOR_DB, EMULATOR_MASTER_SECRET
@@ -233,3 +234,80 @@ def test_cli_export_of_the_quickstart_round_trips(
     assert validated.exit_code == 0, validated.output
     planned = runner.invoke(cli, ["plan", "exported", "--emulator", "--detailed-exitcode"], env=env)
     assert planned.exit_code == 0, planned.output
+
+
+def test_plan_deletes_duplicate_copies_and_exits_2_with_prune_off(
+    tmp_path: Path, served: tuple[str, httpx.Client]
+) -> None:
+    url, admin = served
+    root = write_tree(
+        tmp_path / "m",
+        {"webpush-iac.yaml": project_yaml(prune=False), "a.yaml": single_schedule("a")},
+    )
+    assert (
+        run_cli(tmp_path, "apply", str(root), "--base-url", url, "--auto-approve").returncode == 0
+    )
+    (live,) = admin.get("/v4/schedules").json()["schedules"]
+    copy = {k: live[k] for k in ("name", "enabled", "trigger", "push")}
+    admin.post("/v4/schedules", json=copy).raise_for_status()  # what a second apply would leave
+
+    planned = run_cli(tmp_path, "plan", str(root), "--base-url", url, "--detailed-exitcode")
+    assert planned.returncode == 2, planned.stderr
+    ids = sorted(s["schedule_id"] for s in admin.get("/v4/schedules").json()["schedules"])
+    assert f"2 live schedules are named iac_a ({', '.join(ids)})" in planned.stdout
+    assert f"deletes {ids[1]}" in planned.stdout
+    assert "1 to delete" in planned.stdout
+
+    applied = run_cli(tmp_path, "apply", str(root), "--base-url", url, "--auto-approve")
+    assert applied.returncode == 0, applied.stderr
+    assert [s["schedule_id"] for s in admin.get("/v4/schedules").json()["schedules"]] == ids[:1]
+    assert (
+        run_cli(tmp_path, "plan", str(root), "--base-url", url, "--detailed-exitcode").returncode
+        == 0
+    )
+
+
+SILENT = (
+    "no answer within 0.2 s (read timeout) after 3 attempts; check the network or raise --timeout"
+)
+CREDENTIALS: dict[str, str | None] = {
+    "WEBPUSH_APP_KEY": APP_KEY,
+    "WEBPUSH_MASTER_SECRET": MASTER_SECRET,
+}
+
+
+def test_a_server_that_never_answers_ends_plan_saying_what_timed_out(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    with silent_server() as server:
+        result = run_cli(tmp_path, "plan", str(root), "--base-url", server.url, "--timeout", "0.2")
+        assert server.received(3) == [b"GET /v4/schedules?page=1 HTTP/1.1"] * 3
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == f"error: GET /v4/schedules: {SILENT}"
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "m", "--timeout", "0.2"],
+        ["export", "--timeout", "0.2"],
+        ["apply", "m", "--auto-approve"],  # no flag: the Project's spec.timeout
+    ],
+    ids=["audit", "export", "apply-with-the-project-timeout"],
+)
+def test_every_command_that_reads_takes_the_timeout(in_tmp: Path, command: list[str]) -> None:
+    settings = project("e2e", timeout=0.2, rate_limit={"qps": 1000, "concurrency": 2})
+    write_tree(in_tmp / "m", {"webpush-iac.yaml": to_yaml(settings)})
+    with silent_server() as server:
+        result = invoke(*command, "--base-url", server.url, env=CREDENTIALS)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[-1] == f"error: GET /v4/schedules: {SILENT}"
+
+
+def test_a_timeout_outside_its_range_is_refused_by_the_option() -> None:
+    for bad in ("0", "-1", "601", "soon"):
+        result = invoke("plan", "--timeout", bad)
+        assert result.exit_code == 2, bad
+        assert "--timeout" in result.output

@@ -7,12 +7,22 @@ as they do in production, so the admin helper takes a transport factory.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from support.constants import NEWS_SITE
+import httpx
+
+from support.constants import APP_KEY, EXAMPLE_ENV, MASTER_SECRET, NEWS_SITE
 from support.emulator import Admin, TransportFactory
+from webpush_iac.emulator import EmulatorConfig, running_server
 from webpush_iac.manifest import load
 from webpush_iac.state import DesiredState
 
@@ -98,3 +108,78 @@ async def lost_device_changes(admin: HttpAdmin, desired: DesiredState) -> dict[s
         if got != want:
             wrong[rid] = {"live": got, "expected": want}
     return wrong
+
+
+# -- the real CLI as a process against an emulator on a socket ------------------------------------
+
+PROCESS_TIMEOUT = 120.0
+POLL_SECONDS = 0.002  # how often the request log is polled for a moment (not a wait for a result)
+
+
+@contextmanager
+def served_news_site(db: Path, latency_ms: int = 0) -> Iterator[tuple[str, httpx.Client]]:
+    """An emulator on a loopback socket seeded with news_site's devices: (base URL, admin)."""
+    config = EmulatorConfig(
+        app_key=APP_KEY, master_secret=MASTER_SECRET, db_path=str(db), latency_ms=latency_ms
+    )
+    with (
+        running_server(config) as url,
+        httpx.Client(base_url=url, auth=(APP_KEY, MASTER_SECRET)) as admin,
+    ):
+        devices = [
+            {"registration_id": rid, **NEWS_SITE_START.get(rid, {})}
+            for rid in sorted(news_site_desired().devices)
+        ]
+        admin.post("/_emulator/devices", json={"devices": devices}).raise_for_status()
+        yield url, admin
+
+
+def cli_process(
+    cwd: Path, *args: str, preexec_fn: Callable[[], None] | None = None
+) -> subprocess.Popen[str]:
+    """``python -m webpush_iac ARGS`` started in ``cwd`` with the news_site credentials."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBPUSH_", "LEDGER_"))}
+    env.update(EXAMPLE_ENV)
+    cwd.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "webpush_iac", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec_fn,  # resource limits and signal dispositions only
+    )
+
+
+def request_log(admin: httpx.Client) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    since = 0
+    while True:
+        page = admin.get("/_emulator/requests", params={"since": since, "limit": 1000}).json()
+        if not page["requests"]:
+            return entries
+        entries += page["requests"]
+        since = int(page["last_id"])
+
+
+def wait_for_mutations(proc: subprocess.Popen[str], admin: httpx.Client, k: int) -> int:
+    """Poll the request log until ``k`` mutating requests reached the server (or ``proc`` ended)."""
+    since, seen = 0, 0
+    while proc.poll() is None and seen < k:
+        page = admin.get("/_emulator/requests", params={"since": since, "limit": 1000}).json()
+        since = int(page["last_id"] or since)
+        seen += sum(1 for e in page["requests"] if e["method"] != "GET")
+        time.sleep(POLL_SECONDS)  # a poll interval: the loop ends on the log, not the clock
+    return seen
+
+
+def live_names(admin: httpx.Client) -> Counter[str]:
+    names: Counter[str] = Counter()
+    page = 1
+    while True:
+        data = admin.get("/v4/schedules", params={"page": page}).json()
+        names.update(s["name"] for s in data["schedules"])
+        if page >= int(data.get("total_pages") or 0):
+            return names
+        page += 1

@@ -5,6 +5,7 @@ The only package that imports click and the only one that writes to stdout/stder
 
 from webpush_iac.cli import manifests, reconcile, serve
 from webpush_iac.cli.app import cli
+from webpush_iac.cli.signals import terminate_on_sigterm
 
 _EXAMPLES = {
     "validate": ["validate examples/quickstart", "validate examples/* --format json"],
@@ -28,6 +29,7 @@ for _name, _lines in _EXAMPLES.items():
 
 def main() -> None:
     """Console-script entry point."""
+    terminate_on_sigterm()
     cli(prog_name="webpush-iac")
 
 

@@ -17,6 +17,7 @@ import click
 from webpush_iac.cli.app import debug_option
 from webpush_iac.commands.connection import EMULATOR_DB, Target
 from webpush_iac.render import OutputFormat
+from webpush_iac.state import DEFAULT_TIMEOUT, MAX_TIMEOUT, TIMEOUT_ATTEMPTS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,13 +29,19 @@ class TargetOptions:
     base_url: str | None
     emulator: bool
     base_url_from_env: bool = False
+    timeout: float | None = None
 
     def target(self) -> Target:
         if not self.emulator:
-            return Target(base_url=self.base_url)
+            return Target(base_url=self.base_url, timeout=self.timeout)
         # An inherited WEBPUSH_BASE_URL must not defeat --emulator; an explicit --base-url does.
         base_url = None if self.base_url_from_env else self.base_url
-        return Target(base_url=base_url, emulator=embedded_emulator, register_devices=True)
+        return Target(
+            base_url=base_url,
+            emulator=embedded_emulator,
+            register_devices=True,
+            timeout=self.timeout,
+        )
 
 
 @dataclass(frozen=True)
@@ -49,12 +56,15 @@ class OutputOptions:
         return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def target_options(base_url: str | None, emulator: bool) -> TargetOptions:
+def target_options(
+    base_url: str | None, emulator: bool, timeout: float | None = None
+) -> TargetOptions:
     source = click.get_current_context().get_parameter_source("base_url")
     return TargetOptions(
         base_url=base_url,
         emulator=emulator,
         base_url_from_env=source is click.core.ParameterSource.ENVIRONMENT,
+        timeout=timeout,
     )
 
 
@@ -67,11 +77,20 @@ def embedded_emulator(*, app_key: str, master_secret: str, timezone: str) -> Any
 
 
 def reconciler_options(*, manifests: bool = True) -> Callable[[F], F]:
-    """Target (``--base-url``/``WEBPUSH_BASE_URL`` or ``--emulator``), ``--debug`` and, for the
-    commands that read manifests, PATH, ``--baseline``, ``--show-identifiers`` and ``--format``."""
+    """Target (``--base-url``/``WEBPUSH_BASE_URL`` or ``--emulator``), ``--timeout``,
+    ``--debug`` and, for the commands that read manifests, PATH, ``--baseline``,
+    ``--show-identifiers`` and ``--format``."""
 
     def wrap(f: F) -> F:
         f = debug_option(f)
+        f = click.option(
+            "--timeout",
+            type=click.FloatRange(min=0, min_open=True, max=MAX_TIMEOUT),
+            metavar="SECONDS",
+            help=f"Wait at most this long for a connection and for each API answer (default: "
+            f"the Project's spec.timeout, else {DEFAULT_TIMEOUT:g}); a call gives up after "
+            f"{TIMEOUT_ATTEMPTS} such waits.",
+        )(f)
         f = click.option("--emulator", is_flag=True, help="Use the embedded emulator.")(f)
         f = click.option(
             "--base-url",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Callable, Coroutine
@@ -19,6 +18,7 @@ from webpush_iac.cli.options import (
     reconciler_options,
     target_options,
 )
+from webpush_iac.cli.signals import SignalHandling, interrupted
 from webpush_iac.commands.export import export_command
 from webpush_iac.commands.operations import (
     apply_command,
@@ -26,6 +26,7 @@ from webpush_iac.commands.operations import (
     plan_command,
     write_plan_file,
 )
+from webpush_iac.concurrency import StopRequest
 from webpush_iac.errors import (
     EXIT_CHANGES,
     ApplyCancelled,
@@ -40,14 +41,27 @@ from webpush_iac.render import OutputFormat, render_audit, render_plan, render_r
 T = TypeVar("T")
 
 
-def run(where: TargetOptions, command: Callable[..., Coroutine[Any, Any, T]], **kwargs: Any) -> T:
+def run(
+    where: TargetOptions,
+    command: Callable[..., Coroutine[Any, Any, T]],
+    *,
+    stop: StopRequest | None = None,
+    **kwargs: Any,
+) -> T:
     """Run a ``commands`` coroutine; progress goes to stderr only (a bar on a terminal, a plain
-    line every 10% or 5 s in CI), so stdout stays parseable."""
+    line every 10% or 5 s in CI), so stdout stays parseable.
+
+    SIGINT and SIGTERM follow :mod:`webpush_iac.cli.signals`; a command that can wind down
+    (apply) takes ``stop`` and honours it, any other is cancelled and ends with exit 128 + signal.
+    """
     tty = is_interactive(sys.stderr.isatty(), os.environ)
     display = ProgressDisplay(lambda text: click.echo(text, err=True, nl=False), tty=tty)
     progress: Progress = display
+    handling = SignalHandling(stop if stop is not None else StopRequest(), display)
+    if stop is not None:
+        kwargs["stop"] = stop
     try:
-        return asyncio.run(command(target=where.target(), progress=progress, **kwargs))
+        return handling.run(command(target=where.target(), progress=progress, **kwargs))
     finally:
         display.close()
 
@@ -80,12 +94,13 @@ def plan_cmd(
     fmt: OutputFormat,
     base_url: str | None,
     emulator: bool,
+    timeout: float | None,
     debug: bool,
     out: str | None,
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change (GET requests only)."""
-    where = target_options(base_url, emulator)
+    where = target_options(base_url, emulator, timeout)
     result = run(where, plan_command, paths=paths, baseline=baseline)
     show_plan(OutputOptions(fmt, show_identifiers), result.plan)
     if out:
@@ -109,6 +124,7 @@ def apply_cmd(
     fmt: OutputFormat,
     base_url: str | None,
     emulator: bool,
+    timeout: float | None,
     debug: bool,
     plan_file: str | None,
     auto_approve: bool,
@@ -117,7 +133,7 @@ def apply_cmd(
     """Converge live state to the manifests, or to a saved plan."""
     if plan_file and (paths or baseline):
         raise ConfigError("apply --plan reads no manifests: drop the PATH and --baseline arguments")
-    where = target_options(base_url, emulator)
+    where = target_options(base_url, emulator, timeout)
     out = OutputOptions(fmt, show_identifiers)
 
     def review(plan: Plan) -> bool:
@@ -133,9 +149,11 @@ def apply_cmd(
             )
         return click.confirm("Apply these changes?", default=False, err=True)
 
+    stop = StopRequest()
     done = run(
         where,
         apply_command,
+        stop=stop,
         paths=paths,
         baseline=baseline,
         plan_file=plan_file,
@@ -144,10 +162,24 @@ def apply_cmd(
     )
     if done.journal is None and fmt != "json":
         click.echo("No changes: live state already matches.")
-        return
-    show_result(out, done.result)
+    else:
+        show_result(out, done.result)
     if done.journal is not None:
         click.echo(f"journal: {done.journal}", err=True)
+    if fmt != "text":  # text shows them with the result; a CI log shows stderr whatever stdout is
+        for warning in done.result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    if stop.reason is not None:
+        # Even when every request was done: a signal means the job was cancelled, and CI should
+        # see that, not a success.
+        failed, skipped = len(done.result.failed), len(done.result.not_attempted)
+        raise interrupted(
+            stop.reason,
+            f"apply stopped by {stop.reason}: {len(done.result.done)} done, {failed} failed, "
+            f"{skipped} not attempted; run plan then apply again to converge",
+        )
+    if done.journal is None:
+        return
     if not done.result.ok:
         failed, skipped = len(done.result.failed), len(done.result.not_attempted)
         raise ApplyFailedError(
@@ -166,10 +198,11 @@ def audit_cmd(
     fmt: OutputFormat,
     base_url: str | None,
     emulator: bool,
+    timeout: float | None,
     debug: bool,
 ) -> None:
     """Report drift, orphans, unowned, fired/expired schedules and quota use (exit 2 on drift)."""
-    where = target_options(base_url, emulator)
+    where = target_options(base_url, emulator, timeout)
     report = run(where, audit_command, paths=paths, baseline=baseline)
     show_audit(OutputOptions(fmt, show_identifiers), report)
     if report.has_drift:
@@ -183,10 +216,15 @@ def audit_cmd(
 @click.option("--out", "out_dir", metavar="DIR", default="exported", show_default=True)
 @click.option("--registration-ids", "rid_file", metavar="FILE", help="Devices to export.")
 def export_cmd(
-    base_url: str | None, emulator: bool, debug: bool, out_dir: str, rid_file: str | None
+    base_url: str | None,
+    emulator: bool,
+    timeout: float | None,
+    debug: bool,
+    out_dir: str,
+    rid_file: str | None,
 ) -> None:
     """Write manifests for what is live: one file per schedule, devices from an id list."""
-    where = target_options(base_url, emulator)
+    where = target_options(base_url, emulator, timeout)
     done = run(where, export_command, out_dir=out_dir, registration_ids_file=rid_file)
     for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)

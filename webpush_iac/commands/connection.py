@@ -19,7 +19,7 @@ from webpush_iac.client import EngageLabClient
 from webpush_iac.client.config import Credentials, credentials_from_env, resolve_base_url
 from webpush_iac.errors import ConfigError, StalePlanError
 from webpush_iac.plan import Plan
-from webpush_iac.state import DesiredState, ProjectSettings
+from webpush_iac.state import DEFAULT_TIMEOUT, MAX_TIMEOUT, DesiredState, ProjectSettings
 
 STATE_DIR = Path(".webpush-iac")
 EMULATOR_DB = STATE_DIR / "emulator.sqlite"
@@ -48,6 +48,8 @@ class Target:
     # Embedded emulator only: register the devices the manifests name before reading, as if
     # those browsers had subscribed, so a fresh emulator runs the examples with no set-up.
     register_devices: bool = False
+    # ``--timeout``: seconds per wait of one attempt, over the Project's ``spec.timeout``.
+    timeout: float | None = None
 
     def __post_init__(self) -> None:
         if self.base_url and self.emulator is not None:
@@ -69,6 +71,7 @@ class Connection:
     concurrency: int = 32
     app: Any = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT
 
     def client(self, *, read_only: bool) -> EngageLabClient:
         return EngageLabClient(
@@ -77,6 +80,7 @@ class Connection:
             qps=self.qps,
             concurrency=self.concurrency,
             read_only=read_only,
+            timeout=self.timeout,
             asgi_app=self.app,
             **self.options,
         )
@@ -93,6 +97,7 @@ def connect(
 ) -> Connection:
     """Resolve target and credentials for a project."""
     env = os.environ if environ is None else environ
+    timeout = target.timeout if target.timeout is not None else settings.timeout
     if target.emulator is not None:
         creds = _emulator_credentials(settings, env)
         app = target.emulator(
@@ -106,6 +111,7 @@ def connect(
             settings.concurrency,
             app,
             target.client_options,
+            timeout,
         )
     base_url = resolve_base_url(settings.region, settings.product, target.base_url)
     creds = credentials_from_env(settings.app_key_env, settings.master_secret_env, env)
@@ -116,6 +122,7 @@ def connect(
         settings.qps,
         settings.concurrency,
         options=target.client_options,
+        timeout=timeout,
     )
 
 
@@ -154,9 +161,17 @@ def plan_settings(settings: ProjectSettings) -> dict[str, Any]:
         "timezone": settings.timezone,
         "qps": settings.qps,
         "concurrency": settings.concurrency,
+        "timeout": settings.timeout,
         "max_delete_percent": settings.max_delete_percent,
         "max_device_changes": settings.max_device_changes,
     }
+
+
+def _timeout(value: Any) -> float:
+    seconds = float(value)
+    if not 0 < seconds <= MAX_TIMEOUT:  # NaN fails too
+        raise ValueError(f"timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds")
+    return seconds
 
 
 def settings_from_plan(plan: Plan) -> ProjectSettings:
@@ -172,6 +187,7 @@ def settings_from_plan(plan: Plan) -> ProjectSettings:
             timezone=str(saved.get("timezone", defaults.timezone)),
             qps=float(saved.get("qps", defaults.qps)),
             concurrency=int(saved.get("concurrency", defaults.concurrency)),
+            timeout=_timeout(saved.get("timeout", defaults.timeout)),
             max_delete_percent=float(saved.get("max_delete_percent", defaults.max_delete_percent)),
             max_device_changes=int(saved.get("max_device_changes", defaults.max_device_changes)),
         )

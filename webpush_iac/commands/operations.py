@@ -13,7 +13,8 @@ returned, failures raise :mod:`webpush_iac.errors` types.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from webpush_iac.apply.executor import apply_plan
 from webpush_iac.apply.freshness import check_offline, check_target, verify_saved_plan
 from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
+from webpush_iac.apply.lock import DEFAULT_LOCK_DIR, ApplyLock
 from webpush_iac.apply.result import ApplyResult
 from webpush_iac.client import EngageLabClient
 from webpush_iac.commands.connection import (
@@ -34,6 +36,7 @@ from webpush_iac.commands.connection import (
     register_emulator_devices,
     settings_from_plan,
 )
+from webpush_iac.concurrency import StopRequest
 from webpush_iac.errors import (
     ApplyCancelled,
     ConfigError,
@@ -174,33 +177,62 @@ async def apply_command(
     confirm: Confirm | None = None,
     baseline: str | None = None,
     journal_dir: str | Path | None = None,
+    lock_dir: str | Path | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    stop: StopRequest | None = None,
 ) -> ApplyRun:
     """Converge live state. Without ``plan_file`` it re-plans and asks ``confirm`` (if given)
     before sending; with one it sends exactly the saved requests after the staleness checks.
 
-    A partial failure is *returned* (``result.ok`` false); the CLI renders it, then exits 4.
+    Either way the local lock of the target and AppKey (``lock_dir``) is held from before the
+    first read until the last request ended, so two applies on one machine cannot both create.
+    A partial failure, or a ``stop`` request honoured part-way, is *returned* (``result.ok``
+    false, ``result.stopped``); the CLI renders it, then exits 4 (or 128 + the signal).
     """
+    guards = _Guards(journal_dir, lock_dir, stop)
     if plan_file is not None:
         return await _apply_saved(
             plan_file,
             target=target,
             allow_large=allow_large,
-            journal_dir=journal_dir,
+            guards=guards,
             environ=environ,
             progress=progress,
         )
-    desired, conn = await _open(paths, target, baseline, environ)
-    async with conn.client(read_only=False) as client:
-        plan = await _compute_plan(client, desired, conn, progress)
-        plan.raise_for_errors()
-        check_safety(plan, desired.project, allow_large)
-        if not plan.has_mutations:
-            return ApplyRun(plan, ApplyResult(project=plan.project))
-        if confirm is not None and not confirm(plan):
-            raise ApplyCancelled("apply cancelled: nothing was sent")
-        return await _execute(client, plan, conn, journal_dir, progress)
+    desired = load_desired(paths, baseline=baseline)
+    conn = connect(desired.project, target, environ)
+    async with _locked(conn, guards):
+        if target.register_devices:
+            await register_emulator_devices(conn, desired)
+        async with conn.client(read_only=False) as client:
+            plan = await _compute_plan(client, desired, conn, progress)
+            plan.raise_for_errors()
+            check_safety(plan, desired.project, allow_large)
+            if not plan.has_mutations:
+                return ApplyRun(plan, ApplyResult(project=plan.project))
+            if confirm is not None and not confirm(plan):
+                raise ApplyCancelled("apply cancelled: nothing was sent")
+            return await _execute(client, plan, conn, guards, progress)
+
+
+@dataclass
+class _Guards:
+    """What keeps an apply from duplicating or losing track: where its journal and lock live,
+    the lock once held, and the stop request a signal sets."""
+
+    journal_dir: str | Path | None
+    lock_dir: str | Path | None
+    stop: StopRequest | None
+    lock: ApplyLock | None = None
+
+
+@asynccontextmanager
+async def _locked(conn: Connection, guards: _Guards) -> AsyncIterator[ApplyLock]:
+    directory = guards.lock_dir if guards.lock_dir is not None else DEFAULT_LOCK_DIR
+    with ApplyLock(directory, conn.target, conn.credentials.app_key) as lock:
+        guards.lock = lock
+        yield lock
 
 
 async def _apply_saved(
@@ -208,7 +240,7 @@ async def _apply_saved(
     *,
     target: Target,
     allow_large: bool,
-    journal_dir: str | Path | None,
+    guards: _Guards,
     environ: Mapping[str, str] | None,
     progress: Progress | None,
 ) -> ApplyRun:
@@ -222,29 +254,38 @@ async def _apply_saved(
             raise StalePlanError(
                 "the saved plan was made against the emulator; pass --emulator to apply it"
             )
-        target = Target(base_url=saved_target or None, client_options=target.client_options)
+        target = Target(
+            base_url=saved_target or None,
+            client_options=target.client_options,
+            timeout=target.timeout,
+        )
     conn = connect(settings, target, environ)
     check_target(plan, conn.target)
     check_safety(plan, settings, allow_large)
-    async with conn.client(read_only=False) as client:
+    async with _locked(conn, guards), conn.client(read_only=False) as client:
         if progress is not None:
             progress("re-reading the objects the plan touches…")
         await verify_saved_plan(client, plan, target=conn.target, now=datetime.now(UTC))
         if not plan.has_mutations:
             return ApplyRun(plan, ApplyResult(project=plan.project))
-        return await _execute(client, plan, conn, journal_dir, progress)
+        return await _execute(client, plan, conn, guards, progress)
 
 
 async def _execute(
     client: EngageLabClient,
     plan: Plan,
     conn: Connection,
-    journal_dir: str | Path | None,
+    guards: _Guards,
     progress: Progress | None,
 ) -> ApplyRun:
+    if guards.lock is not None:
+        guards.lock.check_held()  # a confirmation prompt may have waited past a takeover
+    journal_dir = guards.journal_dir
     directory = Path(journal_dir) if journal_dir is not None else DEFAULT_JOURNAL_DIR
     with Journal(directory, redact=conn.redact) as journal:
-        result = await apply_plan(client, plan, journal=journal, progress=progress)
+        result = await apply_plan(
+            client, plan, journal=journal, progress=progress, stop=guards.stop
+        )
     return ApplyRun(plan, result, journal.path)
 
 
