@@ -9,6 +9,7 @@ import httpx
 import pytest
 from support.mock_http import Handler, Server, answer, make_client, nested
 
+from webpush_iac.client import endpoints
 from webpush_iac.errors import ClientError
 
 # --- schedules ----------------------------------------------------------------------------------
@@ -56,20 +57,99 @@ async def test_list_schedules_reads_every_page() -> None:
     assert sorted(r.url.params["page"] for r in server.requests) == ["1", "2", "3"]
 
 
-async def test_list_schedules_stops_at_an_empty_page() -> None:
+async def test_list_schedules_accepts_an_empty_last_page_within_the_page_count() -> None:
+    pages = {1: schedule_page(1, ["a", "b"], 2, 2), 2: schedule_page(2, [], 2, 2)}
+    async with make_client(Server(paged(pages))) as client:
+        assert [s["schedule_id"] for s in await client.list_schedules()] == ["a", "b"]
+
+
+async def test_list_schedules_refuses_schedules_listed_after_an_empty_page() -> None:
     pages = {
         1: schedule_page(1, ["a"], 3, 2),
         2: schedule_page(2, [], 3, 2),
         3: schedule_page(3, ["zombie"], 3, 2),
     }
-    async with make_client(Server(paged(pages))) as client:
-        assert [s["schedule_id"] for s in await client.list_schedules()] == ["a"]
+    server = Server(paged(pages))
+    async with make_client(server) as client:
+        with pytest.raises(ClientError, match="page 3 lists schedules after the empty page 2"):
+            await client.list_schedules()
+    assert len(server.requests) == 3 * 3  # read again twice before giving up
+
+
+ITEM = {"schedule_id": "s1", "name": "iac_a"}
+MALFORMED_LISTS = {
+    "empty object": answer(200, {}),
+    "bare success": answer(200, b"success"),
+    "JSON success": answer(200, "success"),
+    "success true": answer(200, {"success": True}),
+    "empty body": answer(200, b""),
+    "null": answer(200, None),
+    "array": answer(200, [ITEM]),
+    "renamed key": answer(200, {"total_count": 1, "total_pages": 1, "page": 1, "items": [ITEM]}),
+    "count without items": answer(200, {"total_count": 5}),
+    "schedules not a list": answer(200, {"schedules": {"s1": ITEM}}),
+    "item not an object": answer(200, {"schedules": ["s1"]}),
+    "item without an id": answer(200, {"schedules": [{"name": "iac_a"}]}),
+    "item with an empty id": answer(200, {"schedules": [{"schedule_id": "", "name": "iac_a"}]}),
+    "item without a name": answer(200, {"schedules": [{"schedule_id": "s1"}]}),
+    "count as text": answer(200, {"total_count": "1", "schedules": [ITEM]}),
+    "negative count": answer(200, {"total_count": -1, "schedules": [ITEM]}),
+    "boolean page count": answer(200, {"total_pages": True, "schedules": [ITEM]}),
+    "page count past the cap": answer(200, {"total_pages": 10**6, "schedules": [ITEM]}),
+}
+
+
+@pytest.mark.parametrize("reply", MALFORMED_LISTS.values(), ids=MALFORMED_LISTS.keys())
+async def test_list_schedules_refuses_an_answer_it_cannot_account_for(
+    reply: httpx.Response,
+) -> None:
+    server = Server(reply)
+    async with make_client(server) as client:
+        with pytest.raises(ClientError, match=r"GET /v4/schedules\?page=1 answered .*nothing"):
+            await client.list_schedules()
+    assert {(r.method, r.url.path) for r in server.requests} == {("GET", "/v4/schedules")}
+
+
+async def test_list_schedules_refuses_a_count_with_no_items_after_reading_again() -> None:
+    server = Server(answer(200, {"total_count": 5, "total_pages": 1, "page": 1, "schedules": []}))
+    async with make_client(server) as client:
+        with pytest.raises(ClientError, match="total_count says 5 schedules but the pages list 0"):
+            await client.list_schedules()
+    assert len(server.requests) == 3
+
+
+async def test_list_schedules_reads_again_when_pages_list_fewer_than_the_count() -> None:
+    short = {1: schedule_page(1, ["a"], 1, 2)}
+    full = {1: schedule_page(1, ["a", "b"], 1, 2)}
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return (short if len(calls) == 1 else full)[int(request.url.params["page"])]
+
+    async with make_client(Server(handler)) as client:
+        assert [s["schedule_id"] for s in await client.list_schedules()] == ["a", "b"]
+    assert len(calls) == 2
+
+
+async def test_list_schedules_refuses_pages_that_never_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(endpoints, "MAX_SCHEDULE_PAGES", 5)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params["page"])
+        return answer(200, {"page": page, "schedules": [{"schedule_id": "same", "name": "n"}]})
+
+    server = Server(handler)
+    async with make_client(server) as client:
+        with pytest.raises(ClientError, match="no empty page within 5 pages"):
+            await client.list_schedules()
+    assert len(server.requests) == 5
 
 
 async def test_list_schedules_without_a_page_count_reads_until_an_empty_page() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         page = int(request.url.params["page"])
-        items = [{"schedule_id": f"s{page}"}] if page <= 2 else []
+        items = [{"schedule_id": f"s{page}", "name": f"n{page}"}] if page <= 2 else []
         return answer(200, {"page": page, "schedules": items})
 
     server = Server(handler)

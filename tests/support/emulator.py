@@ -174,3 +174,28 @@ class FailMatching:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class AnswerMatching:
+    """ASGI wrapper answering ``status``/``body`` to every request with this method and path.
+
+    For a server that answers 200 with something malformed (a schedule list of ``{}``): the
+    emulator keeps its own reading of the API and has no way to misbehave like that.
+    """
+
+    def __init__(self, app: Any, method: str, path: str, body: bytes, status: int = 200) -> None:
+        self.app = app
+        self.method = method
+        self.path = path
+        self.body = body
+        self.status = status
+        self.hits = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], scope["path"]) != (self.method, self.path):
+            await self.app(scope, receive, send)
+            return
+        self.hits += 1
+        headers = [(b"content-type", b"application/json")]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})

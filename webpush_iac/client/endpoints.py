@@ -35,6 +35,7 @@ from webpush_iac.apispec import (
     tag_path,
 )
 from webpush_iac.client.policy import parse_msg_ids
+from webpush_iac.client.schedule_list import Page, merge, read_page
 from webpush_iac.concurrency import gather_all
 from webpush_iac.errors import ClientError, NotFoundError
 from webpush_iac.state import JSON
@@ -70,44 +71,47 @@ class EndpointsMixin:
 
     # --- schedules ------------------------------------------------------------------------------
 
-    async def _schedule_page(self, page: int) -> JSON:
-        data = await self.request("GET", SCHEDULES, params={"page": page})
-        return data if isinstance(data, dict) else {}
+    async def _schedule_page(self, page: int) -> Page:
+        return read_page(await self.request("GET", SCHEDULES, params={"page": page}), page)
 
-    async def _schedule_pages(self) -> list[JSON]:
-        """Page 1, then the rest concurrently (or one by one when no page count is given)."""
+    async def _schedule_pages(self) -> list[Page]:
+        """Page 1, then the rest concurrently (or one by one until an empty page when no page
+        count is given)."""
         first = await self._schedule_page(1)
+        if first.total_pages is not None:
+            rest = range(2, first.total_pages + 1)
+            return [first, *await gather_all(self._schedule_page(n) for n in rest)]
         pages = [first]
-        total_pages = first.get("total_pages")
-        if not first.get("schedules"):
-            return pages
-        if isinstance(total_pages, int) and not isinstance(total_pages, bool):
-            last = min(total_pages, MAX_SCHEDULE_PAGES)
-            return pages + await gather_all(self._schedule_page(n) for n in range(2, last + 1))
-        for n in range(2, MAX_SCHEDULE_PAGES + 1):
-            pages.append(await self._schedule_page(n))
-            if not pages[-1].get("schedules"):
-                break
+        while pages[-1].items:
+            if len(pages) >= MAX_SCHEDULE_PAGES:
+                raise ClientError(
+                    f"GET {SCHEDULES} gave no page count and no empty page within "
+                    f"{MAX_SCHEDULE_PAGES} pages; the schedule list cannot be trusted"
+                )
+            pages.append(await self._schedule_page(len(pages) + 1))
         return pages
 
     async def list_schedules(self) -> list[JSON]:
-        """Every schedule the list shows, across all pages.
+        """Every schedule the list shows, across all pages; a ClientError when the answers do
+        not add up (docs/api-notes.md "Schedules: list").
 
         The list is not a snapshot: a task expiring between two page reads shifts later tasks one
         place left, so one would be missed and a reconciler would create it again. When the pages
-        disagree on ``total_count`` the whole listing is read again.
+        disagree on ``total_count``, or do not list as many schedules as it says, the whole
+        listing is read again.
         """
+        problem = ""
         for _ in range(LIST_ATTEMPTS):
-            pages = await self._schedule_pages()
-            schedules, counts = _merge_pages(pages)
-            if len(counts) <= 1:
-                total = next(iter(counts), None)
-                if isinstance(total, int) and len(schedules) < total:
-                    logger.debug(
-                        "schedule list: total_count %d but %d listed", total, len(schedules)
-                    )
-                return schedules
-        raise ClientError("the schedule list kept changing while it was read page by page; retry")
+            listing = merge(await self._schedule_pages())
+            if not listing.problem:
+                return listing.schedules
+            problem = listing.problem
+            logger.debug("schedule list: %s; reading it again", problem)
+        raise ClientError(
+            f"the schedule list did not add up in {LIST_ATTEMPTS} reads ({problem}): it kept "
+            "changing while it was read page by page, or the server answers wrongly; nothing was "
+            "planned, retry"
+        )
 
     async def get_schedule(self, schedule_id: str) -> JSON | None:
         """One schedule, or None when absent; the API answers an array, JPush an object."""
@@ -293,21 +297,6 @@ class EndpointsMixin:
             if isinstance(data, dict):
                 merged.update(data)
         return merged
-
-
-def _merge_pages(pages: list[JSON]) -> tuple[list[JSON], set[Any]]:
-    """Schedules of consecutive pages up to the first empty one, de-duplicated by id, and the set
-    of ``total_count`` values the pages reported."""
-    seen: dict[Any, JSON] = {}
-    counts = {p.get("total_count") for p in pages if "total_count" in p}
-    for page in pages:
-        items = page.get("schedules")
-        if not isinstance(items, list) or not items:
-            break
-        for item in items:
-            if isinstance(item, dict):
-                seen.setdefault(item.get("schedule_id") or id(item), item)
-    return list(seen.values()), counts
 
 
 __all__ = ["EndpointsMixin"]
