@@ -29,7 +29,7 @@ MAX_TIMEOUT = 600.0
 TIMEOUT_ATTEMPTS = 3
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per known device: 1,000,000 from a members file
 class SourceRef:
     """Where a desired object was declared, for messages that point at a manifest line."""
 
@@ -99,7 +99,7 @@ class TagPolicy:
     source: SourceRef | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a members file may name 1,000,000 devices
 class DesiredDevice:
     """A known device and what the project wants of it.
 

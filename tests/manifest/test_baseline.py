@@ -11,6 +11,7 @@ from support.manifests import head
 
 from webpush_iac import manifest
 from webpush_iac.errors import ConfigError
+from webpush_iac.manifest import baseline
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "t",
@@ -61,8 +62,8 @@ def test_ids_named_at_the_ref_are_returned_even_after_removal(repo: Path) -> Non
             "infra/push/devices.yaml": head("Device", "d")
             + "spec: {registration_id: 'aaa111'}\n---\n"
             + head("Tag", "beta")
-            + "spec: {members: [bbb222], remove: [ccc333], members_file: ../lists/beta.txt}\n",
-            "infra/lists/beta.txt": "# testers\nddd444\nnot an id!\n",
+            + "spec: {members: [bbb222], remove: [ccc333], members_file: lists/../lists/beta.txt}\n",
+            "infra/push/lists/beta.txt": "# testers\nddd444\nnot an id!\n",
             "infra/push/.hidden/x.yaml": head("Device") + "spec: {registration_id: eee555}\n",
             "other/devices.yaml": head("Device") + "spec: {registration_id: fff666}\n",
         },
@@ -72,6 +73,47 @@ def test_ids_named_at_the_ref_are_returned_even_after_removal(repo: Path) -> Non
     ids = manifest.baseline_registration_ids([repo / "infra" / "push"], old)
     assert ids == {"aaa111", "bbb222", "ccc333", "ddd444"}
     assert manifest.baseline_registration_ids([repo / "infra" / "push"], "HEAD") == set()
+
+
+@pytest.mark.parametrize(
+    "members_file",
+    ["../outside.txt", "../../infra/outside.txt", "/etc/outside.txt", "a/../../outside.txt"],
+)
+def test_a_members_file_outside_the_manifest_tree_at_the_ref_names_no_devices(
+    repo: Path, members_file: str
+) -> None:
+    old = commit(
+        repo,
+        {
+            "infra/push/webpush-iac.yaml": head("Project", "p"),
+            "infra/push/tags.yaml": head("Tag", "beta")
+            + f"spec: {{members_file: '{members_file}'}}\n",
+            "infra/outside.txt": "aaa111\n",
+            "outside.txt": "bbb222\n",
+        },
+        "old",
+    )
+    assert manifest.baseline_registration_ids([repo / "infra" / "push"], old) == set()
+
+
+def test_a_members_file_over_the_size_cap_at_the_ref_names_no_devices(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(baseline, "MAX_NAMED_FILE_BYTES", 1000)
+    old = commit(
+        repo,
+        {
+            "webpush-iac.yaml": head("Project", "p"),
+            "tags.yaml": head("Tag", "beta")
+            + "spec: {members_file: big.txt}\n---\n"
+            + head("Tag", "gamma")
+            + "spec: {members_file: small.txt}\n",
+            "big.txt": "aaa111\n" + "# padding\n" * 200,
+            "small.txt": "bbb222\n",
+        },
+        "old",
+    )
+    assert manifest.baseline_registration_ids([repo], old) == {"bbb222"}
 
 
 def test_invalid_old_manifests_are_read_best_effort(repo: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
 from support.manifests import NOW, head, write
 
 from webpush_iac import manifest
@@ -82,3 +84,12 @@ def test_non_utf8_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ManifestError) as caught:
         manifest.load([tmp_path / "webpush-iac.yaml"], now=NOW)
     assert caught.value.problems[0].message == "is not UTF-8 text"
+
+
+def test_a_fifo_among_the_manifests_is_reported_not_read(tmp_path: Path) -> None:
+    """In a subprocess: reading a FIFO blocks until a writer comes, which would hang the run."""
+    write(tmp_path, "webpush-iac.yaml", PROJECT)
+    os.mkfifo(tmp_path / "stuck.yaml")
+    done = run_cli(tmp_path, "validate", ".")
+    assert done.returncode == 1
+    assert "stuck.yaml: is not a regular file" in done.stderr

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from support.cli import run_cli
 from support.manifests import NOW, head
 
 from webpush_iac import manifest
@@ -147,3 +152,129 @@ def test_large_member_lists_load(tmp_path: Path) -> None:
     )
     assert len(state.devices) == 20_000
     assert state.devices[ids[-1]].tags == {"file_tag"}
+
+
+# --- members files: only regular files inside the manifest tree, read line by line -------------
+
+CANARY = "Zq9canaryTOKEN77"  # a one-token file: would pass as a registration id
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../secret.txt", "is outside the manifest tree"),
+        ("lists/../../secret.txt", "is outside the manifest tree"),
+        ("link.txt", "is outside the manifest tree"),
+        ("{secret}", "is an absolute path"),
+        ("lists", "is not a regular file"),
+    ],
+)
+def test_a_members_file_outside_the_tree_is_refused_without_reading_it(
+    tmp_path: Path, name: str, reason: str
+) -> None:
+    tree = tmp_path / "tree"
+    (tree / "lists").mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text(CANARY + "\n", encoding="utf-8")
+    (tree / "link.txt").symlink_to(secret)
+    members_file = name.format(secret=secret)
+    found = problems(tree, tag("beta", f"{{members_file: '{members_file}'}}"))
+    assert len(found) == 1
+    assert found[0].startswith("9:8: spec.members_file: ")
+    assert reason in found[0]
+    assert CANARY not in found[0]
+
+
+def test_a_members_file_may_be_anywhere_inside_the_tree(tmp_path: Path) -> None:
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "beta.txt").write_text(f"{A}\n", encoding="utf-8")
+    (tmp_path / "beta-link.txt").symlink_to(tmp_path / "lists" / "beta.txt")
+    (tmp_path / "tags").mkdir()
+    (tmp_path / "tags" / "beta.yaml").write_text(
+        tag("beta", "{members_file: ../lists/beta.txt}")
+        + "---\n"
+        + tag("gamma", "{members_file: ../beta-link.txt}"),
+        encoding="utf-8",
+    )
+    state = load(tmp_path)
+    assert state.devices[A].tags == {"beta", "gamma"}
+
+
+def test_invalid_member_lines_are_located_without_echoing_them(tmp_path: Path) -> None:
+    lines = [A.encode(), f"{CANARY} with spaces".encode(), b"\xff\xfe", b"x" * 5000]
+    (tmp_path / "m.txt").write_bytes(b"\n".join(lines))
+    found = problems(tmp_path, tag("beta", "{members_file: m.txt}"))
+    assert found == [
+        "2:1: : is not a valid registration id (letters, digits, '_', '.', ':', '-'; at most 128)",
+        "3:1: : is not UTF-8 text",
+        "4:1: : line is longer than 4,096 bytes",
+    ]
+    assert not [p for p in found if CANARY in p]
+
+
+def test_repeated_invalid_lines_are_reported_ten_times_then_counted(tmp_path: Path) -> None:
+    bad = "\n".join(f"bad id {i}" for i in range(25))
+    (tmp_path / "m.txt").write_text(f"{A}\n{bad}\n", encoding="utf-8")
+    with pytest.raises(ManifestError) as caught:
+        load(tmp_path, tag("beta", "{members_file: m.txt}"))
+    shown = [str(p) for p in caught.value.problems]
+    assert len(shown) == 11
+    assert shown[0].startswith("m.txt:2:1: is not a valid registration id")
+    assert shown[9].startswith("m.txt:11:1: ")
+    assert shown[10] == "m.txt:12:1: ... and 15 more invalid lines in m.txt (from this line on)"
+
+
+def _bounded_validate(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``validate`` in a child with 2 GiB of address space and a minute: without the file gate,
+    reading /dev/zero eats memory and a FIFO blocks, and neither may take the test run down."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "webpush_iac", "validate", "."],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=limit,
+    )
+
+
+def test_a_fifo_or_device_as_members_file_neither_hangs_nor_leaks(tmp_path: Path) -> None:
+    (tmp_path / "webpush-iac.yaml").write_text(
+        "---\n".join(
+            [
+                PROJECT,
+                tag("pipe", "{members_file: pipe.txt}"),
+                tag("zero", "{members_file: zero.txt}"),
+                tag("device", "{members_file: /dev/zero}"),
+                tag("stdin", "{members_file: /dev/stdin}"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    done = _bounded_validate(tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "pipe.txt is not a regular file" in done.stderr
+    assert "zero.txt is outside the manifest tree" in done.stderr
+    assert "/dev/zero is an absolute path" in done.stderr
+    assert "/dev/stdin is an absolute path" in done.stderr
+
+
+def test_plan_never_sends_or_prints_the_content_of_a_file_outside_the_tree(
+    tmp_path: Path,
+) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tmp_path / "machine-id").write_text(CANARY + "\n", encoding="utf-8")
+    (tree / "webpush-iac.yaml").write_text(
+        "---\n".join([PROJECT, tag("beta", "{members_file: ../machine-id}")]), encoding="utf-8"
+    )
+    done = run_cli(tree, "plan", "--emulator", "--format", "markdown", ".")
+    assert done.returncode == 1
+    assert "machine-id is outside the manifest tree" in done.stderr
+    assert CANARY not in done.stdout + done.stderr

@@ -5,8 +5,8 @@ would keep the tag forever. Reading the manifests as they were at the merge base
 commit) makes those devices known again, with no desired tags. Old manifests may be invalid by
 today's rules, so they are read best-effort: whatever parses and looks like an id counts.
 
-Git is read through ``git ls-tree`` and one ``git cat-file --batch`` per round, so a large tree
-costs two processes, not one per file. The YAML parser is passed in (only ``manifest.yaml``
+Git is read through ``git ls-tree`` and one ``git cat-file --batch-check``/``--batch`` pair per
+round, so a large tree costs a handful of processes, not one per file. The YAML parser is passed in (only ``manifest.yaml``
 imports ruamel.yaml).
 """
 
@@ -21,6 +21,12 @@ from typing import Any
 from webpush_iac.errors import ConfigError
 from webpush_iac.manifest.membership import id_lines
 from webpush_iac.manifest.models.fields import REGISTRATION_ID_PATTERN
+from webpush_iac.manifest.named_files import (
+    MAX_NAMED_FILE_BYTES,
+    PROJECT_FILES,
+    Refused,
+    contained,
+)
 
 Parse = Callable[[str, str], list[Any]]
 _RID = re.compile(REGISTRATION_ID_PATTERN)
@@ -28,7 +34,12 @@ _SUFFIXES = (".yaml", ".yml")
 
 
 def registration_ids(paths: Sequence[str | Path], git_ref: str, *, parse: Parse) -> set[str]:
-    """Ids from Device ``registration_id`` and Tag ``members``/``members_file``/``remove``."""
+    """Ids from Device ``registration_id`` and Tag ``members``/``members_file``/``remove``.
+
+    A ``members_file`` is read only when it lies inside the manifest tree as it was at the ref
+    (the folder of its ``webpush-iac.yaml``), as :mod:`~webpush_iac.manifest.named_files` demands
+    of files on disk; one outside it, or over the size cap, names no devices.
+    """
     found: set[str] = set()
     for raw in paths or ["."]:
         path = Path(raw).resolve()
@@ -42,16 +53,25 @@ def registration_ids(paths: Sequence[str | Path], git_ref: str, *, parse: Parse)
             for name in listing.decode("utf-8", "replace").split("\0")
             if name.endswith(_SUFFIXES) and not any(p.startswith(".") for p in name.split("/"))
         ]
+        given = PurePosixPath(relative)
+        tree = _tree(files, given if path.is_dir() else given.parent)
         member_files: list[str] = []
         for name, text in _cat(root, git_ref, files).items():
             for data in parse(text, name):
-                found.update(_ids(data, name, member_files))
+                found.update(_ids(data, name, tree, member_files))
         for text in _cat(root, git_ref, member_files).values():
             found.update(rid for _, _, rid in id_lines(text) if _RID.match(rid))
     return found
 
 
-def _ids(data: Any, name: str, member_files: list[str]) -> set[str]:
+def _tree(files: list[str], given: PurePosixPath) -> PurePosixPath:
+    """The manifest tree at the ref: the shallowest folder holding a Project file, else the
+    folder the paths name."""
+    projects = [PurePosixPath(n).parent for n in files if PurePosixPath(n).name in PROJECT_FILES]
+    return min(projects, key=lambda p: len(p.parts)) if projects else given
+
+
+def _ids(data: Any, name: str, tree: PurePosixPath, member_files: list[str]) -> set[str]:
     if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
         return set()
     spec = data["spec"]
@@ -64,20 +84,10 @@ def _ids(data: Any, name: str, member_files: list[str]) -> set[str]:
                 values.extend(spec[key])
         members_file = spec.get("members_file")
         if isinstance(members_file, str):
-            joined = PurePosixPath(name).parent / members_file
-            member_files.append(_normalise(joined))
+            inside = contained(PurePosixPath(name).parent, members_file, tree)
+            if not isinstance(inside, Refused):
+                member_files.append(inside)
     return {v for v in values if isinstance(v, str) and _RID.match(v)}
-
-
-def _normalise(path: PurePosixPath) -> str:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return "/".join(parts)
 
 
 def _verify(root: Path, ref: str) -> None:
@@ -90,23 +100,35 @@ def _verify(root: Path, ref: str) -> None:
 
 
 def _cat(root: Path, ref: str, names: list[str]) -> dict[str, str]:
-    """Contents of ``names`` at ``ref`` in one ``git cat-file --batch`` call; missing ones omitted."""
+    """Contents of ``names`` at ``ref``; missing ones, trees and blobs over the size cap for
+    files a manifest names are omitted. One ``git cat-file --batch-check`` for the sizes, then
+    one ``--batch`` for the blobs that pass."""
     if not names:
         return {}
     request = "".join(f"{ref}:{name}\n" for name in names).encode()
+    checks = _git(root, "cat-file", "--batch-check", stdin=request).decode().splitlines()
+    wanted = [
+        name
+        for name, check in zip(names, checks, strict=False)
+        if (parts := check.split())
+        and len(parts) == 3
+        and parts[1] == "blob"
+        and int(parts[2]) <= MAX_NAMED_FILE_BYTES
+    ]
+    if not wanted:
+        return {}
+    request = "".join(f"{ref}:{name}\n" for name in wanted).encode()
     raw = _git(root, "cat-file", "--batch", stdin=request)
     out: dict[str, str] = {}
     pos = 0
-    for name in names:
+    for name in wanted:
         end = raw.index(b"\n", pos)
         header = raw[pos:end].split()
         pos = end + 1
-        if len(header) == 3 and header[1] == b"blob":
+        if len(header) == 3:
             size = int(header[2])
             out[name] = raw[pos : pos + size].decode("utf-8-sig", "replace")
             pos += size + 1
-        elif len(header) == 3:
-            pos += int(header[2]) + 1  # a tree or other object at that path: skip its body
     return out
 
 

@@ -106,7 +106,9 @@ def build_state(
         found = _render_schedule(renderer, doc, schedule, template, problems, warnings)
         if found is not None:
             desired[schedule.metadata.name] = found
-    known, policies, device_problems = build_devices(devices, tags, extra_known_devices)
+    # Files a manifest names must lie in the tree of the Project's file (webpush-iac.yaml).
+    root = by_kind["Project"][0].path.parent if by_kind["Project"] else None
+    known, policies, device_problems = build_devices(devices, tags, extra_known_devices, root)
     problems.extend(device_problems)
     if problems:
         raise ManifestError(sorted(set(problems)))

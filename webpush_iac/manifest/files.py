@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from webpush_iac.errors import Problem
 from webpush_iac.manifest import baseline as _baseline
 from webpush_iac.manifest.documents import LoadResult, build_state
+from webpush_iac.manifest.named_files import MAX_NAMED_FILE_BYTES, PROJECT_FILES
 from webpush_iac.manifest.sourcemap import SourceDoc, display_path
 from webpush_iac.manifest.yaml import SYNTAX, parse_documents, parse_quietly
 from webpush_iac.state import DesiredState
@@ -32,7 +34,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-PROJECT_FILES = ("webpush-iac.yaml", "webpush-iac.yml")
 SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
 _MANIFEST_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
@@ -159,7 +160,14 @@ def _manifest_files(root: Path) -> tuple[list[Path], list[str]]:
 
 
 def _read_text(path: Path) -> tuple[str | None, str]:
+    """A manifest file's text; a FIFO or device found in a folder would block or never end, and
+    a manifest past the named-file cap is not one, so neither is read."""
     try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return None, "is not a regular file"
+        if info.st_size > MAX_NAMED_FILE_BYTES:
+            return None, f"is larger than {MAX_NAMED_FILE_BYTES // (1024 * 1024)} MiB"
         return path.read_bytes().decode("utf-8-sig"), ""
     except UnicodeDecodeError:
         return None, "is not UTF-8 text"
