@@ -19,7 +19,7 @@ from webpush_iac.manifest import baseline as _baseline
 from webpush_iac.manifest.documents import LoadResult, build_state
 from webpush_iac.manifest.named_files import MAX_NAMED_FILE_BYTES, PROJECT_FILES
 from webpush_iac.manifest.sourcemap import SourceDoc, display_path
-from webpush_iac.manifest.yaml import SYNTAX, parse_documents, parse_quietly
+from webpush_iac.manifest.yaml import UNPARSED, parse_documents, parse_quietly
 from webpush_iac.state import DesiredState
 
 __all__ = [
@@ -133,7 +133,7 @@ def read_documents(paths: Sequence[str | Path]) -> tuple[list[SourceDoc], list[P
         file_docs, file_problems = parse_documents(text, display_path(path), path)
         docs.extend(file_docs)
         problems.extend(file_problems)
-        complete = complete and not any(p.message.startswith(SYNTAX) for p in file_problems)
+        complete = complete and not any(p.message.startswith(UNPARSED) for p in file_problems)
     return docs, problems, complete
 
 

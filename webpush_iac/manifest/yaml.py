@@ -21,6 +21,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from webpush_iac.errors import Problem
+from webpush_iac.manifest.nesting import TOO_DEEP, nesting_problem
 from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
 
 try:  # libyaml through ruamel.yaml.clibz (or the older ruamel.yaml.clib)
@@ -38,6 +39,7 @@ _STR, _TIMESTAMP, _NULL, _BOOL, _INT, _FLOAT, _MERGE = (
     _Y + name for name in ("str", "timestamp", "null", "bool", "int", "float", "merge")
 )
 SYNTAX = "YAML syntax error"
+UNPARSED = (SYNTAX, TOO_DEEP)  # problems that leave a file's documents unread
 
 
 def dump_yaml(data: Any) -> str:
@@ -75,6 +77,9 @@ def parse_documents(
 ) -> tuple[list[SourceDoc], list[Problem]]:
     """Parse a multi-document YAML text into located documents; never raises for bad input."""
     docs: list[SourceDoc] = []
+    too_deep = nesting_problem(text, file)  # before a recursive composer can overflow the stack
+    if too_deep is not None:
+        return docs, [too_deep]
     problems: list[Problem] = []
     index = 0
     try:
@@ -244,4 +249,4 @@ def _to_float(text: str) -> float:
     return float(clean)
 
 
-__all__ = ["C_LOADER", "SYNTAX", "dump_yaml", "parse_documents", "parse_quietly"]
+__all__ = ["C_LOADER", "SYNTAX", "UNPARSED", "dump_yaml", "parse_documents", "parse_quietly"]
