@@ -24,6 +24,7 @@ from support.manifests import API_VERSION, NOW
 from webpush_iac import manifest
 from webpush_iac.cli import cli
 from webpush_iac.errors import ManifestError
+from webpush_iac.manifest import render_limits
 
 pytestmark = pytest.mark.slow  # hypothesis: hundreds of generated manifests
 
@@ -198,3 +199,62 @@ def test_value_mutations_inside_the_examples(workdir: Path, data: st.DataObject)
     shutil.copytree(EXAMPLES / example, target)
     (target / source.relative_to(EXAMPLES / example)).write_text(dump(docs), encoding="utf-8")
     validate_only_raises_manifest_error([target])
+
+
+# Costly templates: the attack run's probes, recombined. Rendering must end in a located problem
+# (or a payload), never in MemoryError, a hang or a traceback; the time budget is shortened so a
+# probe that only the clock stops costs a fraction of a second.
+numbers = st.sampled_from(["0", "1", "7", "100", "10000", "100000", "999999999", "-1"])
+texts = st.sampled_from(["'x'", "'ab\\t'", "''", "'x' * 1000"])
+costly = st.one_of(
+    st.builds("{} * {}".format, texts, numbers),
+    st.builds("'%{}d' % 1".format, numbers),
+    st.builds("'%.{}f' % 1.5".format, numbers),
+    st.builds("{}.center({})".format, texts, numbers),
+    st.builds("{}.zfill({})".format, texts, numbers),
+    st.builds("{}.expandtabs({})".format, texts, numbers),
+    st.builds("'{{:>{}}}'.format(1)".format, numbers),
+    st.builds("{}|center({})".format, texts, numbers),
+    st.builds("{}|indent({})".format, texts, numbers),
+    st.builds("'%{}s'|format('a')".format, numbers),
+    st.builds("({}).replace('x', {})".format, texts, texts),
+    st.builds("(range({})|list)|join({})".format, numbers, texts),
+    st.builds("lipsum({})".format, numbers),
+    st.builds("[1]|batch({}, 0)|list|length".format, numbers),
+    st.builds("{} ** {}".format, numbers, st.sampled_from(["2", "64", "65"])),
+)
+
+
+@st.composite
+def costly_templates(draw: st.DrawFn) -> str:
+    expression: str = draw(costly)
+    text = "{{ " + expression + " }}"
+    for _ in range(draw(st.integers(min_value=0, max_value=3))):
+        text = "{% for i in range(" + draw(numbers) + ") %}" + text + "{% endfor %}"
+    return text.replace('"', '\\"')
+
+
+@FUZZ
+@given(alert=costly_templates())
+def test_costly_templates_end_in_a_located_problem(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, alert: str
+) -> None:
+    monkeypatch.setattr(render_limits, "RENDER_SECONDS", 0.2)
+    path = workdir / "costly.yaml"
+    path.write_text(
+        "\n---\n".join(
+            [
+                f"apiVersion: {API_VERSION}\nkind: Project\nmetadata: {{name: p}}\nspec: {{}}",
+                f"apiVersion: {API_VERSION}\nkind: Schedule\nmetadata: {{name: s}}\nspec:\n"
+                "  trigger: {single: {time: '2027-01-15 09:00:00'}}\n"
+                f'  push: {{to: all, notification: {{alert: "{alert}", url: "https://e.com"}}}}',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    problems = []
+    try:
+        manifest.load_report([path], now=NOW)
+    except ManifestError as exc:
+        problems = exc.problems
+    assert all(p.line and p.path for p in problems), problems

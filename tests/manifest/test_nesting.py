@@ -94,6 +94,7 @@ def test_what_ruamel_writes_is_never_refused_below_the_limit(data: Any, flow: bo
     assert located(out.getvalue()) == ""
 
 
+@pytest.mark.slow  # crash tests: a process each
 @pytest.mark.parametrize("depth", [30_000, 100_000])
 @pytest.mark.parametrize(
     "shape",
@@ -118,6 +119,7 @@ def test_validate_refuses_deep_manifests_with_a_location_and_no_crash(
     assert f"YAML nesting deeper than {MAX_NESTING} levels" in done.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["plan", "apply"])
 def test_plan_and_apply_refuse_a_deep_manifest_before_any_request(
     tmp_path: Path, command: str

@@ -11,6 +11,7 @@ from support.manifests import NOW, head
 from webpush_iac import manifest
 from webpush_iac.errors import ManifestError
 from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
+from webpush_iac.manifest.render_limits import _LimitExceeded
 from webpush_iac.manifest.templating import Renderer
 from webpush_iac.state import ProjectSettings
 
@@ -131,7 +132,8 @@ def test_a_template_cannot_build_a_huge_string(tmp_path: Path) -> None:
     tpl = template("  notification: {alert: \"{{ 'x' * 1000000 }}\", url: 'https://e.com'}\n")
     found = problems(tmp_path, project(), tpl, schedule("    to: all\n    template: t\n"))
     assert found == [
-        "10:18: spec.notification.alert: template output too large: a value longer than 100000 items"
+        "10:18: spec.notification.alert: template would build a sequence longer than 100,000 "
+        "items (rendering schedule 's')"
     ]
 
 
@@ -258,13 +260,13 @@ def test_each_distinct_template_string_is_compiled_once(tmp_path: Path) -> None:
     docs, _ = manifest.parse_documents(text, "m.yaml")
     renderer = Renderer(ProjectSettings(name="p", vars={"brand": "B"}))
     compiled: list[str] = []
-    original = renderer.env.from_string
+    original = renderer.env.compile_bounded
 
     def counting(source: str) -> Any:
         compiled.append(source)
         return original(source)
 
-    renderer.env.from_string = counting  # type: ignore[method-assign,assignment]
+    renderer.env.compile_bounded = counting  # type: ignore[method-assign,assignment]
     tpl = (docs[0], TemplateModel.model_validate(docs[0].data))
     for doc in docs[1:]:
         rendered = renderer.render_push(doc, ScheduleModel.model_validate(doc.data), tpl)
@@ -293,3 +295,91 @@ def test_schedule_options_may_use_its_template_variables(tmp_path: Path) -> None
         "22:48: spec.push.options.web_buttons[0].url: uses undeclared variable 'slgu' "
         "(declare it in template 't' or the Project's vars)"
     ]
+
+
+# --- render limits: every probe of the attack run is a located validate error ----------------
+
+TOO_LONG = "template would build a value longer than 100,000 characters"
+PROBES = {
+    "nested ranges": (
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        "template loops over more than 100,000 items in one render",
+    ),
+    "one huge range": ("{% for i in range(10**9) %}{% endfor %}", "range() of more than 10,000"),
+    "printf width": ("{{ '%999999999d' % 1 }}", TOO_LONG),
+    "printf precision": ("{{ '%.999999999f' % 1.0 }}", TOO_LONG),
+    "printf star width": ("{{ '%*d' % (999999999, 1) }}", "width or precision from its arguments"),
+    "format filter width": ("{{ '%999999999d'|format(1) }}", TOO_LONG),
+    "center method": ("{{ 'x'.center(999999999) }}", TOO_LONG),
+    "ljust method": ("{{ 'x'.ljust(999999999) }}", TOO_LONG),
+    "rjust method": ("{{ 'x'.rjust(999999999) }}", TOO_LONG),
+    "zfill method": ("{{ '1'.zfill(999999999) }}", TOO_LONG),
+    "expandtabs": ("{{ ('\\t' * 1000).expandtabs(999999) }}", TOO_LONG),
+    "center filter": ("{{ 'x'|center(999999999) }}", TOO_LONG),
+    "indent filter": ("{{ ('x\\n' * 5000)|indent(999999) }}", TOO_LONG),
+    "str.format width": ("{{ '{:>999999999}'.format(1) }}", TOO_LONG),
+    "nested format width": ("{{ '{0:{1}}'.format(1, 999999999) }}", TOO_LONG),
+    "format_map width": ("{{ '{a:>999999999}'.format_map({'a': 1}) }}", TOO_LONG),
+    "replace": ("{{ ('x' * 100000).replace('x', 'y' * 100000) }}", TOO_LONG),
+    "replace filter": ("{{ ('x' * 1000)|replace('x', 'y' * 1000) }}", TOO_LONG),
+    "join": ("{{ ('y' * 100000).join(['a'] * 100000) }}", TOO_LONG),
+    "join filter": ("{{ (['a'] * 100000)|join('y' * 100000) }}", TOO_LONG),
+    "printing a big list": ("{{ ['x' * 100000] * 100000 }}", TOO_LONG),
+    "doubling with ~": (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}"
+        "{% endfor %}",
+        TOO_LONG,
+    ),
+    "doubling a list": (
+        "{% set ns = namespace(l=[1]) %}{% for i in range(40) %}{{ ns.l.extend(ns.l) }}"
+        "{% endfor %}",
+        TOO_LONG,
+    ),
+    "captured output": (
+        "{% set x %}{% for i in range(10000) %}{{ 'x' * 1000 }}{% endfor %}{% endset %}",
+        "would emit more than 1,000,000 characters in one render",
+    ),
+    "big numbers": ("{{ ((10**64)**64)**64 }}", "a number longer than 16,384 bits"),
+    "lipsum": ("{{ lipsum(999999999) }}", TOO_LONG),
+    "batch fill": ("{{ [1]|batch(999999999, 'x')|list }}", "a sequence longer than 100,000"),
+    "slices": ("{{ [1]|slice(999999999)|list }}", "a sequence longer than 100,000"),
+}
+
+
+@pytest.mark.parametrize(("expression", "message"), PROBES.values(), ids=PROBES.keys())
+def test_a_template_that_would_cost_too_much_is_a_located_error(
+    tmp_path: Path, expression: str, message: str
+) -> None:
+    inline = f'    to: all\n    notification: {{alert: "{expression}", url: "https://e.com"}}\n'
+    found = problems(tmp_path, project(), schedule(inline))
+    assert len(found) == 1
+    assert found[0].startswith("13:20: spec.push.notification.alert: template ")
+    assert message in found[0]
+    assert found[0].endswith("(rendering schedule 's')")
+
+
+def test_ordinary_formatting_loops_and_filters_still_render(tmp_path: Path) -> None:
+    alert = (
+        "{{ '%s has %d new' % ('Ann', 3) }} {{ '{:>5}|{:.2f}'.format('a', 3.14159) }} "
+        "{{ 'abc'|center(9) }}|{% for x in [1, 2, 3] %}{{ loop.index }}/{{ loop.length }}"
+        "{% if loop.last %}!{% endif %}{% endfor %}|{{ '%(a)s-%(b)05d' % {'a': 'x', 'b': 3} }} "
+        "{{ ['a', 'b']|join(', ') }} {{ [1, 2]|map('string')|join('+') }} {{ 'a-b'.replace('-', '+') }}"
+    )
+    inline = f'    to: all\n    notification: {{alert: "{alert}", url: "https://e.com"}}\n'
+    assert web(load(tmp_path, project(), schedule(inline)))["alert"] == (
+        "Ann has 3 new     a|3.14    abc   |1/32/33/3!|x-00003 a, b 1+2 a+b"
+    )
+
+
+def test_a_render_that_runs_past_its_time_budget_is_stopped() -> None:
+    ticks = iter(range(0, 1000, 1))  # one second per look at the clock
+    renderer = Renderer(ProjectSettings(name="p"), clock=lambda: float(next(ticks)))
+    compiled = renderer.env.compile_bounded("{% for i in range(100) %}{{ i }}{% endfor %}")
+    with pytest.raises(_LimitExceeded, match="took longer than 2 seconds to render"):
+        renderer._bounded_render(compiled, {})
+
+
+def test_each_render_starts_with_a_fresh_budget() -> None:
+    renderer = Renderer(ProjectSettings(name="p"))
+    compiled = renderer.env.compile_bounded("{% for i in range(10000) %}{% endfor %}ok")
+    assert [renderer._bounded_render(compiled, {}) for _ in range(30)] == ["ok"] * 30

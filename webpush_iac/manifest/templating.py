@@ -10,51 +10,153 @@ templates); strings without Jinja markers skip Jinja entirely.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import BuiltinMethodType, MethodType, ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
-from jinja2 import StrictUndefined, Template, meta, nodes
+from jinja2 import StrictUndefined, Template, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SandboxedEscapeFormatter, SandboxedFormatter
+from jinja2.utils import Namespace
 
 from webpush_iac.errors import Problem
+from webpush_iac.manifest import trees
 from webpush_iac.manifest.bodychecks import check_body
 from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
 from webpush_iac.manifest.models.push import Message, Notification
+from webpush_iac.manifest.render_limits import Limits, _LimitExceeded
 from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
 from webpush_iac.state import JSON, ProjectSettings
 
 MARKERS = ("{{", "{%", "{#")
-MAX_SEQUENCE = 100_000  # longest string/list a template may build with *
 URL_FIELDS = frozenset({"url", "icon", "image"})
 REQUIRED_TEXT = frozenset({"alert", "url", "msg_content"})
 CONTENT = frozenset({"notification", "message"})
 INTERNALS = "template code may not access Python internals"
-
-
-class _OutputTooLarge(SecurityError):
-    """A template tried to build a huge value (``'x' * 10**9``)."""
+_LOOP, _TEXT = "webpush_iac_loop", "webpush_iac_text"  # filters the compiler wraps around nodes
 
 
 class _Sandbox(SandboxedEnvironment):
-    """The stock sandbox, plus limits on ``*`` and ``**`` so a template cannot eat the memory."""
+    """The stock sandbox, with every cost a template can run up bounded by :class:`Limits`.
 
-    intercepted_binops = frozenset({"*", "**"})
+    The hooks Jinja offers (``call``, ``call_binop``, the filters, ``str.format``) check each
+    operation before it runs; what has no hook, for-loops and text output (``{{ }}``, ``~``), is
+    routed through two internal filters when a template is compiled (:meth:`compile_bounded`).
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, limits: Limits, **options: Any) -> None:
+        super().__init__(**options)
+        self.limits = limits
+        self.filters = {name: self._bounded(name, f) for name, f in self.filters.items()}
+        self.filters[_LOOP] = pass_context(lambda _context, items: limits.loop(items))
+        self.filters[_TEXT] = pass_context(lambda _context, value: limits.emit(value))
+        self.globals["range"] = limits.range
+        self.globals["lipsum"] = limits.lipsum(self.globals["lipsum"])  # type: ignore[arg-type]
+
+    def compile_bounded(self, text: str) -> Template:
+        ast = self.parse(text)
+        for node in [*ast.find_all((nodes.For, nodes.Output, nodes.Concat))]:
+            if isinstance(node, nodes.For):
+                node.iter = _wrap(node.iter, _LOOP)
+            elif isinstance(node, nodes.Output | nodes.Concat):
+                node.nodes = [_wrap(child, _TEXT) for child in node.nodes]
+        return self.from_string(ast)
+
+    def _bounded(self, name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        limits = self.limits
+        skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0  # context/env first
+
+        @functools.wraps(func)  # keeps jinja_pass_arg, so Jinja still passes the context
+        def bounded(*args: Any, **kwargs: Any) -> Any:
+            limits.tick()
+            rest = list(args[skip:])
+            limits.filter(name, rest, kwargs)
+            limits.inputs([*rest, *kwargs.values()])
+            return limits.checked(func(*args[:skip], *rest, **kwargs))
+
+        return bounded
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int | float) and abs(right) > 64:
-            raise _OutputTooLarge("exponent too large")
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if (
-                    isinstance(seq, str | list | tuple)
-                    and isinstance(times, int)
-                    and len(seq) * times > MAX_SEQUENCE
-                ):
-                    raise _OutputTooLarge(f"a value longer than {MAX_SEQUENCE} items")
-        return super().call_binop(context, operator, left, right)
+        self.limits.binop(operator, left, right)
+        return self.limits.checked(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        limits = __self.limits
+        limits.tick()
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(__obj, BuiltinMethodType) and not isinstance(owner, ModuleType):
+            limits.inputs([owner])
+            if isinstance(owner, str):
+                if __obj.__name__ == "join" and args:
+                    args = (limits.materialise(args[0]), *args[1:])
+                limits.method(__obj.__name__, owner, args, kwargs)
+        limits.inputs([*args, *kwargs.values()])
+        return limits.checked(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format``/``format_map`` with each field's width and size bounded first."""
+        if not isinstance(value, MethodType | BuiltinMethodType) or value.__name__ not in (
+            "format",
+            "format_map",
+        ):
+            return None
+        text = value.__self__
+        if not isinstance(text, str):
+            return None
+        limits, is_map, kind = self.limits, value.__name__ == "format_map", type(text)
+        escape = getattr(kind, "escape", None) if hasattr(text, "__html__") else None
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            if is_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one mapping argument")
+                kwargs, args = args[0], ()
+            formatter: SandboxedFormatter = (
+                _BoundedFormatter(self, limits)
+                if escape is None
+                else _BoundedEscapeFormatter(self, limits, escape=escape)
+            )
+            return kind(formatter.vformat(text, args, kwargs))
+
+        return functools.update_wrapper(bounded, value)
+
+
+class _FieldBound:
+    """Mixed into Jinja's sandboxed formatters: each field is bounded before it is formatted,
+    the fields of one call together too."""
+
+    def __init__(self, env: Any, limits: Limits, **kwargs: Any) -> None:
+        super().__init__(env, **kwargs)  # type: ignore[call-arg]
+        self.limits = limits
+        self.total = 0
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        self.total += self.limits.format_field(value, format_spec)
+        self.limits.within(self.total)
+        return super().format_field(value, format_spec)  # type: ignore[misc]
+
+
+class _BoundedFormatter(_FieldBound, SandboxedFormatter):
+    pass
+
+
+class _BoundedEscapeFormatter(_FieldBound, SandboxedEscapeFormatter):
+    pass
+
+
+def _wrap(node: nodes.Node, name: str) -> nodes.Expr:
+    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
+
+
+def _namespace_contents(value: Any) -> Any:
+    """What a ``namespace()`` prints: its attributes (Jinja keeps them name-mangled)."""
+    if isinstance(value, Namespace):
+        return object.__getattribute__(value, "_Namespace__attrs")
+    return None
 
 
 def is_template(text: str) -> bool:
@@ -73,9 +175,14 @@ class Rendered:
 class Renderer:
     """Compiles and renders template strings for one project; holds the compile cache."""
 
-    def __init__(self, settings: ProjectSettings) -> None:
+    def __init__(
+        self, settings: ProjectSettings, *, clock: Callable[[], float] | None = None
+    ) -> None:
         self.settings = settings
-        self.env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+        limits = Limits(_namespace_contents, clock) if clock else Limits(_namespace_contents)
+        self.env = _Sandbox(
+            limits, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
         self._compiled: dict[str, Template | TemplateSyntaxError] = {}
 
     # --- static checks, once per document ----------------------------------------------------
@@ -84,7 +191,7 @@ class Renderer:
         """Syntax, internals access and undeclared variables of every string of a Template."""
         allowed = set(template.spec.variables) | set(self.settings.vars)
         hint = "declare it under spec.variables or in the Project's vars"
-        return self._check_strings(doc, ("spec",), _content(template.spec), allowed, hint)
+        return self._check_strings(doc, ("spec",), trees.content(template.spec), allowed, hint)
 
     def check_inline(
         self, doc: SourceDoc, schedule: ScheduleModel, template: TemplateModel | None = None
@@ -94,11 +201,11 @@ class Renderer:
         allowed = set(self.settings.vars)
         if template is None:
             hint = "inline content can use the Project's vars only"
-            content = _content(push)
+            content = trees.content(push)
         else:
             allowed |= set(template.spec.variables)
             hint = f"declare it in template '{template.metadata.name}' or the Project's vars"
-            content = {"options": _dump(push.options)}
+            content = {"options": trees.dump(push.options)}
         return self._check_strings(doc, ("spec", "push"), content, allowed, hint)
 
     def _check_strings(
@@ -106,7 +213,7 @@ class Renderer:
     ) -> list[Problem]:
         problems: list[Problem] = []
         known = allowed | set(self.env.globals)
-        for path, text in _strings(content, base):
+        for path, text in trees.strings(content, base):
             if not is_template(text):
                 continue
             try:
@@ -137,7 +244,7 @@ class Renderer:
         """
         push = schedule.spec.push
         out = Rendered(None)
-        variables = self._variables(sdoc, schedule, template, out.problems)
+        variables = trees.variables(self.settings, sdoc, schedule, template, out.problems)
         if out.problems:
             return out
         name = schedule.metadata.name
@@ -152,16 +259,16 @@ class Renderer:
 
         content: Notification | Message | None = spec.notification or spec.message
         key = "notification" if spec.notification is not None else "message"
-        block = render(cdoc, (*cbase, key), _dump(content))
+        block = render(cdoc, (*cbase, key), trees.dump(content))
         languages = {
-            code: render(cdoc, (*cbase, "languages", code), _dump(lang))
+            code: render(cdoc, (*cbase, "languages", code), trees.dump(lang))
             for code, lang in spec.languages.items()
         }
-        options = _merge(
-            render(template[0], ("spec", "options"), _dump(template[1].spec.options))
+        options = trees.merge(
+            render(template[0], ("spec", "options"), trees.dump(template[1].spec.options))
             if template
             else {},
-            render(sdoc, ("spec", "push", "options"), _dump(push.options)),
+            render(sdoc, ("spec", "push", "options"), trees.dump(push.options)),
         )
         if out.problems:
             return out
@@ -177,7 +284,7 @@ class Renderer:
         body[key] = {product: block} if key == "notification" else block
         if options:
             body["options"] = options
-        result: JSON = {"from": "push", "to": _dump(push.to) if push.to != "all" else "all"}
+        result: JSON = {"from": "push", "to": trees.dump(push.to) if push.to != "all" else "all"}
         result["body"] = body
         if push.request_id is not None:
             result["request_id"] = push.request_id
@@ -189,34 +296,6 @@ class Renderer:
         if not out.problems:
             out.push = result
         return out
-
-    def _variables(
-        self,
-        sdoc: SourceDoc,
-        schedule: ScheduleModel,
-        template: tuple[SourceDoc, TemplateModel] | None,
-        problems: list[Problem],
-    ) -> dict[str, Any]:
-        """Project vars < template defaults < schedule vars; typos and gaps are errors."""
-        push = schedule.spec.push
-        declared = template[1].spec.variables if template else {}
-        for var in push.vars:
-            if var not in declared and var not in self.settings.vars:
-                where = f"template '{push.template}'" if template else "inline content"
-                problems.append(
-                    sdoc.problem(
-                        ("spec", "push", "vars", var),
-                        f"is not a variable of {where} nor of the Project's vars",
-                    )
-                )
-        for var, spec in declared.items():
-            if spec.is_required and var not in push.vars and var not in self.settings.vars:
-                at = ("spec", "push", "vars") if push.vars else ("spec", "push", "template")
-                problems.append(
-                    sdoc.problem(at, f"template '{push.template}' requires variable '{var}'")
-                )
-        defaults = {k: v.default for k, v in declared.items() if not v.is_required}
-        return {**self.settings.vars, **defaults, **push.vars}
 
     def _render_tree(
         self,
@@ -244,7 +323,7 @@ class Renderer:
             shown = (
                 f" (renders to '{text[:80]}' for schedule '{schedule}')" if text != value else ""
             )
-            if path[-1] in URL_FIELDS and not _is_http_url(text):
+            if path[-1] in URL_FIELDS and not trees.is_http_url(text):
                 problems.append(doc.problem(path, f"must be an http(s) URL{shown}"))
             elif path[-1] in REQUIRED_TEXT and path[-2] in CONTENT and not text.strip():
                 problems.append(doc.problem(path, f"must not be empty{shown}"))
@@ -265,9 +344,9 @@ class Renderer:
         if isinstance(compiled, TemplateSyntaxError):
             return None  # reported by the static check of the document
         try:
-            return compiled.render(variables)
-        except _OutputTooLarge as exc:
-            problems.append(doc.problem(path, f"template output too large: {exc}"))
+            return self._bounded_render(compiled, variables)
+        except _LimitExceeded as exc:
+            problems.append(doc.problem(path, f"{exc} (rendering schedule '{schedule}')"))
         except SecurityError as exc:
             problems.append(doc.problem(path, f"{INTERNALS}: {exc}"))
         except UndefinedError as exc:
@@ -280,44 +359,25 @@ class Renderer:
             )
         return None
 
+    def _bounded_render(self, compiled: Template, variables: Mapping[str, Any]) -> str:
+        """The rendered text, with a fresh budget and at most MAX_TEMPLATE_CHARS of it."""
+        self.env.limits.start()
+        chunks, size = [], 0
+        for chunk in compiled.generate(variables):
+            size += len(chunk)
+            self.env.limits.within(size)
+            chunks.append(chunk)
+        return "".join(chunks)
+
     def _compile(self, text: str) -> Template | TemplateSyntaxError:
         compiled = self._compiled.get(text)
         if compiled is None:
             try:
-                compiled = self.env.from_string(text)
+                compiled = self.env.compile_bounded(text)
             except TemplateSyntaxError as exc:
                 compiled = exc
             self._compiled[text] = compiled
         return compiled
-
-
-def _dump(model: Any) -> Any:
-    if model is None:
-        return {}
-    dump: Callable[..., Any] = model.model_dump
-    return dump(exclude_none=True)
-
-
-def _content(spec: Any) -> dict[str, Any]:
-    return {
-        "notification": _dump(spec.notification) if spec.notification else None,
-        "message": _dump(spec.message) if spec.message else None,
-        "languages": {code: _dump(lang) for code, lang in spec.languages.items()},
-        "options": _dump(spec.options),
-    }
-
-
-def _strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
-    if isinstance(value, str):
-        return [(path, value)]
-    out: list[tuple[KeyPath, str]] = []
-    if isinstance(value, dict):
-        for k, v in value.items():
-            out.extend(_strings(v, (*path, k)))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            out.extend(_strings(v, (*path, i)))
-    return out
 
 
 def _internal_names(ast: nodes.Template) -> list[str]:
@@ -328,26 +388,3 @@ def _internal_names(ast: nodes.Template) -> list[str]:
         if isinstance(arg, nodes.Const) and isinstance(arg.value, str) and arg.value[:1] == "_":
             names.append(arg.value)
     return sorted(set(names))
-
-
-def _is_http_url(text: str) -> bool:
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return False
-    return (
-        parts.scheme in ("http", "https")
-        and bool(parts.netloc)
-        and not any(c.isspace() for c in text)
-    )
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Schedule options over template options; nested mappings merge, lists are replaced."""
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(out.get(key), dict) and isinstance(value, dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out

@@ -1,0 +1,100 @@
+"""Plain-data helpers for the payload trees ``templating`` renders: variables, dump, walk, merge.
+
+Kept apart from ``templating`` (the one module that imports jinja2) because none of this needs
+Jinja, and the sandbox's limits leave ``templating`` little room of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from webpush_iac.errors import Problem
+from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
+from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
+from webpush_iac.state import ProjectSettings
+
+
+def dump(model: Any) -> Any:
+    if model is None:
+        return {}
+    dump: Callable[..., Any] = model.model_dump
+    return dump(exclude_none=True)
+
+
+def content(spec: Any) -> dict[str, Any]:
+    return {
+        "notification": dump(spec.notification) if spec.notification else None,
+        "message": dump(spec.message) if spec.message else None,
+        "languages": {code: dump(lang) for code, lang in spec.languages.items()},
+        "options": dump(spec.options),
+    }
+
+
+def strings(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    out: list[tuple[KeyPath, str]] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out.extend(strings(v, (*path, k)))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out.extend(strings(v, (*path, i)))
+    return out
+
+
+def is_http_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.netloc)
+        and not any(c.isspace() for c in text)
+    )
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Schedule options over template options; nested mappings merge, lists are replaced."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(out.get(key), dict) and isinstance(value, dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def variables(
+    settings: ProjectSettings,
+    sdoc: SourceDoc,
+    schedule: ScheduleModel,
+    template: tuple[SourceDoc, TemplateModel] | None,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Project vars < template defaults < schedule vars; typos and gaps are errors."""
+    push = schedule.spec.push
+    declared = template[1].spec.variables if template else {}
+    for var in push.vars:
+        if var not in declared and var not in settings.vars:
+            where = f"template '{push.template}'" if template else "inline content"
+            problems.append(
+                sdoc.problem(
+                    ("spec", "push", "vars", var),
+                    f"is not a variable of {where} nor of the Project's vars",
+                )
+            )
+    for var, spec in declared.items():
+        if spec.is_required and var not in push.vars and var not in settings.vars:
+            at = ("spec", "push", "vars") if push.vars else ("spec", "push", "template")
+            problems.append(
+                sdoc.problem(at, f"template '{push.template}' requires variable '{var}'")
+            )
+    defaults = {k: v.default for k, v in declared.items() if not v.is_required}
+    return {**settings.vars, **defaults, **push.vars}
+
+
+__all__ = ["content", "dump", "is_http_url", "merge", "strings", "variables"]
