@@ -311,3 +311,43 @@ def test_a_timeout_outside_its_range_is_refused_by_the_option() -> None:
         result = invoke("plan", "--timeout", bad)
         assert result.exit_code == 2, bad
         assert "--timeout" in result.output
+
+
+# --- error lines written for a pull request are masked ------------------------------------------
+
+RID, OTHER, ALIAS = "1a0018970a5c6c1f", "160a3797c8f4e2b9", "qa_anna_x"
+
+
+def conflicting_manifests(root: Path) -> Path:
+    """Manifests whose only problems name devices: an alias on two, a member also removed."""
+    settings = project_yaml()
+    devices = (
+        "apiVersion: webpush-iac/v1\nkind: Device\nmetadata: {name: a}\n"
+        f"spec: {{registration_id: '{RID}', alias: {ALIAS}}}\n---\n"
+        "apiVersion: webpush-iac/v1\nkind: Device\nmetadata: {name: b}\n"
+        f"spec: {{registration_id: '{OTHER}', alias: {ALIAS}, tags: [beta]}}\n---\n"
+        "apiVersion: webpush-iac/v1\nkind: Tag\nmetadata: {name: beta}\n"
+        f"spec: {{remove: ['{OTHER}']}}\n"
+    )
+    return write_tree(root / "m", {"webpush-iac.yaml": settings, "devices.yaml": devices})
+
+
+@pytest.mark.parametrize("command", ["plan", "apply", "audit"])
+def test_markdown_output_masks_identifiers_in_error_lines(in_tmp: Path, command: str) -> None:
+    root = conflicting_manifests(in_tmp)
+    result = invoke(command, str(root), "--emulator", "--format", "markdown")
+    assert result.exit_code == 1
+    assert f"bound to device {RID[:4]}…{RID[-4:]}" in result.stderr
+    assert f"device {OTHER[:4]}…{OTHER[-4:]} is also given tag 'beta'" in result.stderr
+    for raw in (RID, OTHER, ALIAS):
+        assert raw not in result.stderr
+
+
+@pytest.mark.parametrize("extra", [["--format", "markdown", "--show-identifiers"], []])
+def test_error_lines_keep_identifiers_unless_written_for_a_pull_request(
+    in_tmp: Path, extra: list[str]
+) -> None:
+    root = conflicting_manifests(in_tmp)
+    result = invoke("plan", str(root), "--emulator", *extra)
+    assert result.exit_code == 1
+    assert f"alias '{ALIAS}' is already bound to device {RID}" in result.stderr

@@ -29,6 +29,9 @@ import pytest
 from ruamel.yaml import YAML
 from support.cli import run_cli
 from support.constants import APP_KEY, MASTER_SECRET, REPO
+from support.manifests import device, project, tag, to_yaml, write_tree
+
+from webpush_iac.render.masking import mask_rid
 
 CI = REPO / "examples" / "ci"
 WORKFLOWS = CI / "github-actions"
@@ -530,3 +533,74 @@ def test_gitlab_apply_passes_apply_exit_codes_through(tmp_path: Path, code: int)
     assert status == code
     assert "stub output for plan" in (where / "plan.md").read_text()
     assert "stub output for apply" in (where / "result.md").read_text()
+
+
+# -- what the plan workflows post is masked ------------------------------------------------------
+
+UNKNOWN_RID = "1a0018970a5c6c1f"  # the emulator has no such device: the plan fails on it
+MEMBER_RID = "160a3797c8f4e2b9"
+ALIAS = "qa_anna_x"
+
+
+def _failing_project(repo: Path) -> None:
+    """A git repository whose manifests name a device the API does not know (a plan error)."""
+    write_tree(
+        repo / "manifests",
+        {
+            "webpush-iac.yaml": to_yaml(project("p", rate_limit={"qps": 1000, "concurrency": 4})),
+            "devices.yaml": to_yaml(
+                device("laptop", UNKNOWN_RID, alias=ALIAS),
+                tag("beta", members_file="beta.txt"),
+            ),
+            "beta.txt": f"{MEMBER_RID}\n",
+        },
+    )
+    git_env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
+    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@e.x",
+                                                 "commit", "-q", "-m", "m"]):  # fmt: skip
+        subprocess.run(["git", *args], cwd=repo, env=git_env, check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("provider", ["github", "gitlab"])
+def test_a_failed_plan_posts_no_raw_identifier_in_the_comment(
+    emulator_url: str, tmp_path: Path, provider: str
+) -> None:
+    repo = tmp_path / "repo"
+    _failing_project(repo)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    stub(repo, "webpush-iac", f'exec "{sys.executable}" -m webpush_iac "$@"')
+    if provider == "github":
+        script = step(workflow("plan"), "Plan")["run"]
+    else:
+        stub(repo, "python", "exit 0")  # the comment script is tested on its own above
+        script = "\n".join(load_yaml(CI / "gitlab-ci.yml")["webpush-iac-plan"]["script"])
+    env = {
+        "PATH": f"{repo / 'bin'}:{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_SHA": head,
+        "BASE_SHA": head,
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": head,
+        "CI_COMMIT_SHORT_SHA": head[:8],
+        "MANIFESTS": "manifests",
+        "WEBPUSH_APP_KEY": APP_KEY,
+        "WEBPUSH_MASTER_SECRET": MASTER_SECRET,
+        "WEBPUSH_BASE_URL": emulator_url,
+        "CI": "true",
+    }
+    subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    comment = (repo / "comment.md").read_text(encoding="utf-8")
+    assert "Plan failed (exit 1)" in comment
+    assert f"device/{mask_rid(UNKNOWN_RID)}: cannot plan" in comment
+    for raw in (UNKNOWN_RID, MEMBER_RID, ALIAS, MASTER_SECRET):
+        assert raw not in comment

@@ -2,7 +2,8 @@
 
 Every :class:`~webpush_iac.errors.WebpushIacError` is caught once, in :class:`_Cli`, and turned
 into a message and an exit code; ``--debug`` adds the traceback (never a secret: secrets are not
-kept in exception text).
+kept in exception text). A command writing markdown for a pull request (:func:`mask_errors`) has
+its error lines masked too: the shipped workflows paste them into the comment.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import click
 
 from webpush_iac import __version__
 from webpush_iac.errors import ManifestError, WebpushIacError
+from webpush_iac.manifest import identifiers
+from webpush_iac.render.masking import identifier_spellings, keep, scrub_error_text
 
 F = TypeVar("F", bound=Callable[..., Any])
+_ERROR_MASK = "webpush_iac.error_mask"  # in click's ctx.meta, which every nested context shares
 
 EPILOG = """\b
 Examples:
@@ -35,20 +39,49 @@ class _Cli(click.Group):
         try:
             return super().invoke(ctx)
         except ManifestError as exc:
+            mask = _error_mask(ctx)
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(mask(str(problem)), err=True)
             n = len(exc.problems)
             click.echo(f"error: {n} problem{'s' if n != 1 else ''} found", err=True)
             ctx.exit(exc.exit_code)
         except WebpushIacError as exc:
             if debug_enabled(ctx):
                 traceback.print_exc(file=sys.stderr)
-            click.echo(f"error: {exc}", err=True)
+            click.echo(_error_mask(ctx)(f"error: {exc}"), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
         return None  # pragma: no cover
+
+
+def mask_errors(fmt: str, show_identifiers: bool, paths: Sequence[str]) -> None:
+    """Mask registration ids and aliases in this command's error lines when its output is
+    markdown (a pull-request comment) and ``--show-identifiers`` was not given.
+
+    The ids are those the manifests under ``paths`` name (read only if an error comes), plus any
+    other sitting where our messages put identifiers (a device path, ``device/<id>``).
+    """
+    if fmt != "markdown" or show_identifiers:
+        return
+    spellings: dict[str, str] | None = None
+
+    def mask(text: str) -> str:
+        nonlocal spellings
+        if spellings is None:
+            try:
+                spellings = identifier_spellings(*identifiers(list(paths) or ["."]))
+            except WebpushIacError:
+                spellings = {}
+        return scrub_error_text(text, spellings)
+
+    click.get_current_context().meta[_ERROR_MASK] = mask
+
+
+def _error_mask(ctx: click.Context) -> Callable[[str], str]:
+    mask: Callable[[str], str] = ctx.meta.get(_ERROR_MASK, keep)
+    return mask
 
 
 def debug_enabled(ctx: click.Context | None) -> bool:
@@ -81,4 +114,4 @@ def exit_with(code: int) -> None:
     click.get_current_context().exit(code)
 
 
-__all__ = ["EPILOG", "cli", "debug_enabled", "debug_option", "exit_with"]
+__all__ = ["EPILOG", "cli", "debug_enabled", "debug_option", "exit_with", "mask_errors"]

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from webpush_iac.apply import ApplyResult
-from webpush_iac.cli.app import cli, exit_with
+from webpush_iac.cli.app import cli, exit_with, mask_errors
 from webpush_iac.cli.display import ProgressDisplay, is_interactive
 from webpush_iac.cli.options import (
     OutputOptions,
@@ -100,6 +100,7 @@ def plan_cmd(
     detailed_exitcode: bool,
 ) -> None:
     """Show what apply would change (GET requests only)."""
+    mask_errors(fmt, show_identifiers, paths)
     where = target_options(base_url, emulator, timeout)
     result = run(where, plan_command, paths=paths, baseline=baseline)
     show_plan(OutputOptions(fmt, show_identifiers), result.plan)
@@ -131,6 +132,7 @@ def apply_cmd(
     allow_large_changes: bool,
 ) -> None:
     """Converge live state to the manifests, or to a saved plan."""
+    mask_errors(fmt, show_identifiers, paths)
     if plan_file and (paths or baseline):
         raise ConfigError("apply --plan reads no manifests: drop the PATH and --baseline arguments")
     where = target_options(base_url, emulator, timeout)
@@ -202,6 +204,7 @@ def audit_cmd(
     debug: bool,
 ) -> None:
     """Report drift, orphans, unowned, fired/expired schedules and quota use (exit 2 on drift)."""
+    mask_errors(fmt, show_identifiers, paths)
     where = target_options(base_url, emulator, timeout)
     report = run(where, audit_command, paths=paths, baseline=baseline)
     show_audit(OutputOptions(fmt, show_identifiers), report)

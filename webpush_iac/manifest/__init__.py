@@ -9,6 +9,7 @@ from webpush_iac.manifest.files import (
     PROJECT_FILES,
     baseline_registration_ids,
     group_paths,
+    identifiers,
     load,
     load_report,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "display_path",
     "dump_yaml",
     "group_paths",
+    "identifiers",
     "load",
     "load_report",
     "parse_documents",

@@ -17,6 +17,7 @@ from pathlib import Path
 from webpush_iac.errors import Problem
 from webpush_iac.manifest import baseline as _baseline
 from webpush_iac.manifest.documents import LoadResult, build_state
+from webpush_iac.manifest.membership import named_identifiers
 from webpush_iac.manifest.named_files import MAX_NAMED_FILE_BYTES, PROJECT_FILES
 from webpush_iac.manifest.sourcemap import SourceDoc, display_path
 from webpush_iac.manifest.yaml import UNPARSED, parse_documents, parse_quietly
@@ -27,6 +28,7 @@ __all__ = [
     "LoadResult",
     "baseline_registration_ids",
     "group_paths",
+    "identifiers",
     "load",
     "load_report",
     "read_documents",
@@ -74,6 +76,13 @@ def load_report(
 def baseline_registration_ids(paths: Sequence[str | Path], git_ref: str) -> set[str]:
     """Registration ids named by Device/Tag documents of the manifests at ``git_ref``."""
     return _baseline.registration_ids(paths, git_ref, parse=parse_quietly)
+
+
+def identifiers(paths: Sequence[str | Path]) -> tuple[set[str], set[str]]:
+    """Registration ids and aliases the manifests under ``paths`` name, read best-effort: error
+    text for a pull request is masked with them even when the manifests do not validate."""
+    docs, _, _ = read_documents(paths)
+    return named_identifiers(docs)
 
 
 def group_paths(paths: Sequence[str | Path]) -> list[list[str]]:

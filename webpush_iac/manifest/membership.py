@@ -221,6 +221,37 @@ class _BadLines:
             self.acc.problems.append(Problem(self.shown, line, col, "", message))
 
 
+def named_identifiers(docs: Iterable[SourceDoc]) -> tuple[set[str], set[str]]:
+    """Registration ids and aliases any Device or Tag document names, read from the raw data
+    (the documents need not validate) and through the members-file gate: what error text
+    written for a pull request must mask."""
+    docs = list(docs)
+    project = next(
+        (d for d in docs if isinstance(d.data, dict) and d.get("kind") == "Project"), None
+    )
+    root = project.path.parent if project else None
+    rids: set[str] = set()
+    aliases: set[str] = set()
+    for doc in docs:
+        kind, spec = doc.get("kind"), doc.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        if kind == "Device":
+            rids.update(v for v in (spec.get("registration_id"),) if isinstance(v, str))
+            aliases.update(v for v in (spec.get("alias"),) if isinstance(v, str) and v)
+        elif kind == "Tag":
+            for key in ("members", "remove"):
+                values = spec.get(key)
+                if isinstance(values, list):
+                    rids.update(v for v in values if isinstance(v, str))
+            if isinstance(spec.get("members_file"), str):
+                scratch = _Devices()
+                rids.update(
+                    rid for rid, _ in _read_members(scratch, doc, spec["members_file"], root)
+                )
+    return rids, aliases
+
+
 def id_line(raw: str) -> tuple[int, str] | None:
     """``(column, id)`` of one line of a one-id-per-line text, or None for a blank line or a
     ``#`` comment."""

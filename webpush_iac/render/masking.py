@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
-from webpush_iac.apispec import segment
+from webpush_iac.apispec import segment, unsegment
 
 Mask = Callable[[str], str]
 
@@ -80,12 +80,58 @@ def scrub_ids(text: str, spellings: dict[str, str]) -> str:
     return _TOKEN.sub(one, text)
 
 
+def identifier_spellings(rids: Iterable[str], aliases: Iterable[str] = ()) -> dict[str, str]:
+    """:func:`id_spellings` for registration ids, plus every spelling of each alias."""
+    out = id_spellings(rids)
+    for alias in aliases:
+        if alias:
+            out.setdefault(alias, mask_alias(alias))
+            out.setdefault(segment(alias), mask_alias(alias))
+    return out
+
+
+# Where our own messages put an identifier, for ids no manifest names (a saved plan's, or one a
+# server echoes): the last segment of a device, alias or tag-member path, a plan address
+# ``device/<id>``, "device <id>" (ids there carry a digit), and "alias '<alias>'".
+_ID = r"[0-9A-Za-z][0-9A-Za-z_.:%\-]*?"
+_IN_TEXT: Final = (
+    (re.compile(rf"(?<=/v4/devices/){_ID}(?=[\s/?#'\",;)]|:\s|$)"), mask_rid),
+    (re.compile(rf"(?<=/registration_ids/){_ID}(?=[\s/?#'\",;)]|:\s|$)"), mask_rid),
+    (re.compile(r"(?<=/v4/aliases/)[^\s/?#'\",;)]+"), mask_alias),
+    (re.compile(rf"(?<=\bdevice/){_ID}(?=:\s|[\s,;)]|$)"), mask_rid),
+    (
+        re.compile(rf"(?<=\bdevice )(?=[^\s]*\d)(?=[^\s]{{6}}){_ID}(?=[\s,;)]|[.:]\s|[.:]?$)"),
+        mask_rid,
+    ),
+    (re.compile(r"(?<=\balias ')[^']+(?=')"), mask_alias),
+)
+
+
+def scrub_error_text(text: str, spellings: dict[str, str]) -> str:
+    """An error line for a pull-request comment: every known identifier masked (as
+    :func:`scrub_ids`), then any other one sitting where our messages put identifiers."""
+    text = scrub_ids(text, spellings)
+    for pattern, masker in _IN_TEXT:
+        text = pattern.sub(_masking(masker), text)
+    return text
+
+
+def _masking(mask: Mask) -> Callable[[re.Match[str]], str]:
+    def one(match: re.Match[str]) -> str:
+        value = match.group()
+        return value if "…" in value else mask(unsegment(value))
+
+    return one
+
+
 __all__ = [
     "Mask",
     "id_spellings",
+    "identifier_spellings",
     "keep",
     "mask_alias",
     "mask_audience",
     "mask_rid",
+    "scrub_error_text",
     "scrub_ids",
 ]
