@@ -33,7 +33,10 @@ def alias_move_plan() -> Plan:
     """``qa_anna`` moves from RID_B to RID_A: two devices change, nothing else."""
     return diff(
         desired_state(devices=[device(RID_A, alias="qa_anna")]),
-        live_state(devices=[live_device(RID_A)], alias_owners={"qa_anna": (RID_B,)}),
+        live_state(
+            devices=[live_device(RID_A), live_device(RID_B, alias="qa_anna")],
+            alias_owners={"qa_anna": (RID_B,)},
+        ),
         now=NOW,
     )
 

@@ -149,6 +149,27 @@ async def test_declared_aliases_are_looked_up_for_their_current_owner() -> None:
     assert alias_calls == ["/v4/aliases/anna"]
 
 
+async def test_an_undeclared_device_holding_a_declared_alias_is_read_too() -> None:
+    """Its alias is cleared by the plan, so it needs a fingerprint like any touched device."""
+    seen: list[httpx.Request] = []
+    devices = {"a": {"tags": [], "alias": ""}, "other": {"tags": ["x"], "alias": "anna"}}
+    async with _client(_api([], devices, {"anna": ["other"]}, seen)) as client:
+        live = await read_live(client, _desired(DesiredDevice("a", alias="anna")))
+    assert set(live.devices) == {"a", "other"}
+    assert live.devices["other"].alias == "anna"
+    device_calls = sorted(r.url.path for r in seen if r.url.path.startswith("/v4/devices/"))
+    assert device_calls == ["/v4/devices/a", "/v4/devices/other"]
+
+
+async def test_a_holder_that_cannot_be_read_is_a_device_error() -> None:
+    seen: list[httpx.Request] = []
+    devices = {"a": {"tags": [], "alias": ""}}
+    async with _client(_api([], devices, {"anna": ["gone"]}, seen)) as client:
+        live = await read_live(client, _desired(DesiredDevice("a", alias="anna")))
+    assert set(live.devices) == {"a"}
+    assert "gone" in live.device_errors
+
+
 async def test_every_known_device_is_read_once() -> None:
     seen: list[httpx.Request] = []
     rids = [f"rid{i:04d}" for i in range(300)]

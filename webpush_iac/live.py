@@ -59,6 +59,13 @@ async def read_live(
 
     aliases = sorted({d.alias for d in desired.devices.values() if d.alias})
     owners = await read_alias_owners(client, aliases) if aliases else {}
+    # An alias moving away from an undeclared device clears it there: that device is touched
+    # too, so it is read like the declared ones and its fingerprint goes into the plan.
+    holders = sorted({rid for rids in owners.values() for rid in rids} - set(rids))
+    if holders:
+        more, more_errors = await read_devices(client, holders)
+        devices.update(more)
+        errors.update(more_errors)
 
     return LiveState(
         schedules=schedules,

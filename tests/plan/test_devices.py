@@ -137,7 +137,7 @@ def test_alias_move_clears_the_previous_owner_first() -> None:
     plan = diff(
         desired_state(devices=[device(RID_A, alias="qa_anna")]),
         live_state(
-            devices=[live_device(RID_A)],
+            devices=[live_device(RID_A), live_device(RID_B, alias="qa_anna")],
             alias_owners={"qa_anna": (RID_B,)},
         ),
         now=NOW,
@@ -149,6 +149,25 @@ def test_alias_move_clears_the_previous_owner_first() -> None:
     ]
     assert f"moves from device/{RID_B}" in dev.reason
     assert plan.touched_devices() == {RID_A, RID_B}
+    # The previous owner is touched too, so apply re-reads it before clearing its alias.
+    assert set(dev.fingerprints) == {f"device:{RID_A}", f"device:{RID_B}"}
+
+
+def test_alias_held_by_a_device_that_could_not_be_read_is_a_plan_error() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, alias="qa_anna")]),
+        live_state(
+            devices=[live_device(RID_A)],
+            device_errors={RID_B: "HTTP 404: device not found"},
+            alias_owners={"qa_anna": (RID_B,)},
+        ),
+        now=NOW,
+    )
+    assert changes(plan, "device") == []
+    (problem,) = plan.errors
+    assert problem.address == f"device/{RID_A}"
+    assert f"held by device/{RID_B}" in problem.message
+    assert "device not found" in problem.message
 
 
 def test_alias_move_from_a_declared_device_gives_it_its_own_alias_instead_of_clearing() -> None:

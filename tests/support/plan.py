@@ -202,7 +202,10 @@ def mixed_plan() -> Plan:
         ),
         live_state(
             [live_from(schedule("keep", payload=push(title="old"))), live_schedule("iac_gone")],
-            [live_device("rid000000000001", {"old"})],
+            [
+                live_device("rid000000000001", {"old"}),
+                live_device("rid000000000002", alias="qa_anna"),
+            ],
             alias_owners={"qa_anna": ("rid000000000002",)},
         ),
         now=NOW,
@@ -279,7 +282,11 @@ def representative_plan() -> Plan:
         state,
         live_state(
             live,
-            [live_device(RID_A, {"old_beta", "sdk_lang_en"}), live_device(RID_C, {"beta"})],
+            [
+                live_device(RID_A, {"old_beta", "sdk_lang_en"}),
+                live_device(RID_B, alias="qa_anna"),  # read because it holds the alias
+                live_device(RID_C, {"beta"}),
+            ],
             device_errors={RID_D: f"GET /v4/devices/{RID_D}: HTTP 404: device not found"},
             alias_owners={"qa_anna": (RID_B,)},
         ),

@@ -53,7 +53,11 @@ def diff_devices(desired: DesiredState, live: LiveState) -> tuple[list[Change], 
                     "per device; remove some of its other tags or declare fewer",
                 )
             )
-        change = _device_change(desired, live, want, have, to_add, to_remove, owners)
+        try:
+            change = _device_change(desired, live, want, have, to_add, to_remove, owners)
+        except _Unplannable as exc:
+            problems.append(PlanProblem(address, str(exc)))
+            continue
         if change is not None:
             changes.append(change)
             for tag in to_add:
@@ -88,14 +92,20 @@ def _device_change(
         reasons.append("alias removed")
     elif want.alias:
         holders = sorted(owners.get(want.alias, set()) - {rid})
+        unread = [h for h in holders if h not in live.devices]
+        if unread:
+            # Without its live state there is no fingerprint, so apply could not check it.
+            why = live.device_errors.get(unread[0], "its live state was not read")
+            raise _Unplannable(
+                f"cannot plan: alias {want.alias} is held by device/{unread[0]}: {why}"
+            )
         for holder in holders:
             # Clearing a holder that is itself declared with another alias would race with its own
             # change; giving it that alias instead frees ours just the same, in any order.
             other = desired.devices.get(holder)
             keep = other.alias if other is not None and other.alias else ""
             requests.append(_alias_request(holder, keep))
-            if holder in live.devices:
-                fingerprints[f"device:{holder}"] = fingerprint_device(live.devices[holder])
+            fingerprints[f"device:{holder}"] = fingerprint_device(live.devices[holder])
         if holders:
             moved = ", ".join(f"device/{h}" for h in holders)
             reasons.append(f"alias {want.alias} moves from {moved}")
@@ -126,6 +136,10 @@ def _device_change(
         fingerprints=fingerprints,
         reason="; ".join(reasons),
     )
+
+
+class _Unplannable(Exception):
+    """One device's change cannot be planned; it becomes a plan error, the others go on."""
 
 
 def tag_change(tag: str, add: list[str], remove: list[str]) -> Change:
