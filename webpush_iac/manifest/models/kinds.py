@@ -132,7 +132,7 @@ class ManagedTags(StrictModel):
 class RateLimit(StrictModel):
     """Client-side pacing, below the API's 500 requests/second per AppKey."""
 
-    qps: float = Field(450.0, gt=0, le=100_000)
+    qps: float = Field(450.0, ge=1, le=100_000)  # 1: the rate limiter's floor
     concurrency: int = Field(32, ge=1, le=1024)
 
 
