@@ -111,6 +111,7 @@ EXPORTS = [
     "ClientError",
     "ConfigError",
     "Interrupted",
+    "InvalidPlanError",
     "JournalError",
     "ManifestError",
     "NoAnswerError",

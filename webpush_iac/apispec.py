@@ -92,6 +92,25 @@ def batch_push_path(kind: str) -> str:
     return f"{BATCH_PUSH}/{segment(kind)}"
 
 
+def item_id(path: str, collection: str) -> str | None:
+    """The id ``path`` addresses when it is exactly ``<collection>/<segment(id)>``, else ``None``.
+
+    Parsing a path back and rebuilding it is how a saved plan's paths are checked: anything the
+    builders above would not spell for a typed id (``..``, a second ``/``, a lower-case or stray
+    escape, an empty id, a send endpoint) fails the round trip.
+    """
+    prefix = collection + "/"
+    if not path.startswith(prefix):
+        return None
+    spelled = path[len(prefix) :]
+    if not spelled or "/" in spelled:
+        return None
+    ident = unsegment(spelled)
+    if not ident or f"{prefix}{segment(ident)}" != path:
+        return None
+    return ident
+
+
 def touched_registration_ids(path: str, body: Any) -> set[str]:
     """The registration ids one mutating request changes, decoded: the device a
     ``POST /v4/devices/{rid}`` addresses, and the ids a bulk tag request adds or removes.
@@ -124,6 +143,13 @@ def safe_target(url: str) -> str:
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
+
+# -- identifiers ---------------------------------------------------------------------------------
+
+# Registration ids are opaque; the SDKs show short lower-case hex-like strings. We accept a
+# conservative superset so that a stray space, comma or slash is caught before the API sees it.
+REGISTRATION_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+TRIGGER_KINDS: Final = ("single", "periodical", "intelligent")  # the one key of a schedule trigger
 
 # -- chunk sizes ---------------------------------------------------------------------------------
 
@@ -178,6 +204,7 @@ __all__ = [
     "PLATFORMS",
     "PUSH",
     "PUSH_VALIDATE",
+    "REGISTRATION_ID_PATTERN",
     "SCHEDULES",
     "SCHEDULE_QUOTA",
     "STATUS_CHUNK",
@@ -185,6 +212,7 @@ __all__ = [
     "TAGS_COUNT",
     "TAGS_COUNT_CHUNK",
     "TAG_CHUNK",
+    "TRIGGER_KINDS",
     "V4",
     "WARN_NOTIFICATION_BYTES",
     "WEEKDAYS",
@@ -192,6 +220,7 @@ __all__ = [
     "alias_path",
     "batch_push_path",
     "device_path",
+    "item_id",
     "safe_target",
     "schedule_msg_ids_path",
     "schedule_path",

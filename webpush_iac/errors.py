@@ -20,7 +20,8 @@ module under its base class, and that no public exception is defined anywhere el
     │       ├── RateLimitedError       429 or code 23008
     │       └── ServerError            5xx or a retriable server code
     ├── PlanError                      live state makes the plan impossible (quota, tag limits)
-    ├── StalePlanError                 saved plan expired, tampered with, or live state moved on
+    ├── StalePlanError                 saved plan expired, or live state moved on since planning
+    │   └── InvalidPlanError           saved plan not authentic, malformed, or outside what a plan may do
     ├── ApplyCancelled                 the operator said no (or could not be asked): nothing sent
     ├── ApplyLockedError               another apply holds the lock for this target and AppKey
     ├── JournalError                   the apply journal could not be created or written
@@ -161,6 +162,12 @@ class PlanError(WebpushIacError):
 
 class StalePlanError(WebpushIacError):
     """A saved plan may no longer be applied: nothing was sent."""
+
+
+class InvalidPlanError(StalePlanError):
+    """A saved plan apply will not trust: its signature fails, it is malformed, or it asks for a
+    request no plan may contain (a path, method, body or object outside the allow-list). Always
+    one line, raised before any request is sent."""
 
 
 class ApplyCancelled(WebpushIacError):

@@ -9,8 +9,8 @@ import pytest
 from support.fake_api import NOW, FakeApi, body, client_for, create, plan_of
 from support.plan import mixed_plan
 
-from webpush_iac.apply.freshness import check_fresh, verify_saved_plan
-from webpush_iac.errors import StalePlanError
+from webpush_iac.apply.freshness import CLOCK_SKEW, check_fresh, verify_saved_plan
+from webpush_iac.errors import InvalidPlanError, StalePlanError
 from webpush_iac.plan import ApiRequest, Change, fingerprint_device, fingerprint_schedule
 from webpush_iac.state import LiveDevice
 
@@ -79,3 +79,52 @@ async def test_saved_plan_refused_for_another_target_or_after_not_after() -> Non
         with pytest.raises(StalePlanError, match="expired"):
             await verify_saved_plan(client, plan, target=plan.target, now=NOW + timedelta(hours=2))
     assert api.log == []
+
+
+def test_plan_from_the_future_is_refused_beyond_the_clock_skew() -> None:
+    plan = mixed_plan()
+    check_fresh(plan, plan.created_at - CLOCK_SKEW)  # a runner a little behind: fine
+    with pytest.raises(StalePlanError, match="clock skew"):
+        check_fresh(plan, plan.created_at - CLOCK_SKEW - timedelta(seconds=1))
+
+
+def test_plan_61_days_old_is_expired() -> None:
+    plan = mixed_plan()
+    with pytest.raises(StalePlanError, match="expired"):
+        check_fresh(plan, plan.created_at + timedelta(days=61))
+
+
+async def test_saved_plan_refused_when_a_schedule_it_changes_is_not_owned() -> None:
+    """Even with a matching fingerprint: the live name on re-read decides ownership."""
+    api = FakeApi()
+    sid = api.add_schedule("marketing_blast")
+    change = Change(
+        "schedule/blast",
+        "delete",
+        requests=(ApiRequest("DELETE", f"/v4/schedules/{sid}", None, "schedule.delete"),),
+        fingerprints={f"schedule:{sid}": fingerprint_schedule(api.schedules[sid])},
+        live_name="iac_blast",  # what the plan claims
+    )
+    plan = plan_of(change)
+    plan.owner_prefix = "iac_"
+    async with client_for(api) as client:
+        with pytest.raises(InvalidPlanError, match="lacks the ownership prefix 'iac_'"):
+            await verify_saved_plan(client, plan, target=plan.target, now=NOW)
+    assert api.mutations() == []
+    assert ("GET", f"/v4/schedules/{sid}") in api.log
+
+
+async def test_saved_plan_with_an_owned_schedule_passes_the_ownership_check() -> None:
+    api = FakeApi()
+    sid = api.add_schedule("iac_blast")
+    change = Change(
+        "schedule/blast",
+        "delete",
+        requests=(ApiRequest("DELETE", f"/v4/schedules/{sid}", None, "schedule.delete"),),
+        fingerprints={f"schedule:{sid}": fingerprint_schedule(api.schedules[sid])},
+        live_name="iac_blast",
+    )
+    plan = plan_of(change)
+    plan.owner_prefix = "iac_"
+    async with client_for(api) as client:
+        await verify_saved_plan(client, plan, target=plan.target, now=NOW)

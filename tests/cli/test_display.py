@@ -105,7 +105,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_cli_progress_goes_to_stderr_and_json_on_stdout_stays_parseable(in_tmp: Path) -> None:
     result = CliRunner().invoke(cli, ["plan", str(NEWS_SITE), "--emulator", "--format", "json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout)["format_version"] == 1
+    assert json.loads(result.stdout)["format_version"] == 2
     assert "read devices 13/13 (100%)" in result.stderr
     assert "\r" not in result.stderr
     assert MASTER_SECRET not in result.stdout + result.stderr

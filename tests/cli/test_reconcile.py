@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def invoke(*args: str, env: dict[str, str | None] | None = None) -> Result:
+def invoke(*args: str, env: Mapping[str, str | None] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), env={**UNSET, **(env or {})})
 
 
@@ -87,8 +88,10 @@ def test_json_plan_on_stdout_is_the_saved_plan_and_progress_goes_to_stderr(in_tm
     result = invoke("plan", str(root), "--emulator", "--format", "json", "--out", "saved.json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["format_version"] == 1
-    assert data == json.loads((in_tmp / "saved.json").read_text())
+    assert data["format_version"] == 2
+    saved = json.loads((in_tmp / "saved.json").read_text())
+    assert saved.pop("signature").startswith("hmac-sha256:")  # only the file is signed
+    assert data == saved
     assert "reading schedules" in result.stderr
 
 
@@ -107,7 +110,7 @@ def test_saved_plan_round_trip_and_refusals(in_tmp: Path) -> None:
     (in_tmp / "tampered.json").write_text(json.dumps(data))
     tampered = invoke("apply", "--plan", "tampered.json", "--emulator")
     assert tampered.exit_code == 1
-    assert "checksum" in tampered.stderr
+    assert "signature does not match" in tampered.stderr
 
     no_target = invoke("apply", "--plan", "p.json")
     assert no_target.exit_code == 1
@@ -351,3 +354,79 @@ def test_error_lines_keep_identifiers_unless_written_for_a_pull_request(
     result = invoke("plan", str(root), "--emulator", *extra)
     assert result.exit_code == 1
     assert f"alias '{ALIAS}' is already bound to device {RID}" in result.stderr
+
+
+# -- apply --plan: its own credential names, and every malformed file a one-line refusal ---------
+
+
+@pytest.fixture
+def served_plan(in_tmp: Path) -> Iterator[tuple[str, Path]]:
+    """A saved plan made against a served emulator with the test credentials."""
+    root = write_tree(
+        in_tmp / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    with running_server(EmulatorConfig(app_key=APP_KEY, master_secret=MASTER_SECRET)) as url:
+        creds = {"WEBPUSH_APP_KEY": APP_KEY, "WEBPUSH_MASTER_SECRET": MASTER_SECRET}
+        planned = invoke("plan", str(root), "--base-url", url, "--out", "p.json", env=creds)
+        assert planned.exit_code == 0, planned.output
+        yield url, in_tmp / "p.json"
+
+
+def test_apply_plan_reads_credentials_from_the_variables_its_options_name(
+    served_plan: tuple[str, Path],
+) -> None:
+    url, _plan = served_plan
+    prod = {"PROD_KEY": APP_KEY, "PROD_SECRET": MASTER_SECRET}
+    missing = invoke("apply", "--plan", "p.json", "--base-url", url, env=prod)
+    assert missing.exit_code == 1
+    assert "WEBPUSH_APP_KEY and WEBPUSH_MASTER_SECRET" in missing.stderr
+
+    named = ["--app-key-env", "PROD_KEY", "--master-secret-env", "PROD_SECRET"]
+    wrong = invoke("apply", "--plan", "p.json", "--base-url", url, *named,
+                   env={"PROD_KEY": APP_KEY, "PROD_SECRET": "not-the-secret"})  # fmt: skip
+    assert wrong.exit_code == 1
+    assert "signature does not match" in wrong.stderr
+
+    applied = invoke("apply", "--plan", "p.json", "--base-url", url, *named, env=prod)
+    assert applied.exit_code == 0, applied.output
+    assert MASTER_SECRET not in applied.output
+
+
+def test_credential_name_options_only_apply_with_a_plan(in_tmp: Path) -> None:
+    root = write_tree(in_tmp / "m", {"webpush-iac.yaml": project_yaml()})
+    result = invoke("apply", str(root), "--emulator", "--app-key-env", "PROD_KEY")
+    assert result.exit_code == 1
+    assert "only apply with --plan" in result.stderr
+    bad = invoke("apply", "--plan", "p.json", "--emulator", "--master-secret-env", "A-B")
+    assert bad.exit_code == 1
+    assert "not an environment variable name" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "{",
+        '{"format_version": 2, "signature": 5}',
+        '{"a": 1, "a": 2}',
+        "[" * 50_000,
+        '{"max_delete_percent": NaN}',
+        "\ufeff{}",
+        "\x00\xff",
+    ],
+)
+def test_malformed_plan_file_is_a_one_line_refusal(in_tmp: Path, content: str) -> None:
+    (in_tmp / "bad.json").write_bytes(content.encode("utf-8", "surrogateescape"))
+    result = invoke("apply", "--plan", "bad.json", "--emulator")
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # the error boundary, not a crash
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert not (in_tmp / EMULATOR_DB).exists()  # refused before the emulator was even built
+
+
+def test_plan_file_that_is_not_a_regular_file_is_refused_without_reading(in_tmp: Path) -> None:
+    os.mkfifo(in_tmp / "fifo")  # opening it would block until a writer comes
+    for path in ("fifo", str(in_tmp), "/dev/zero"):
+        result = invoke("apply", "--plan", path, "--emulator")
+        assert result.exit_code == 1, result.output
+        assert "not a regular file" in result.stderr

@@ -14,19 +14,21 @@ from support.constants import APP_KEY, ENV
 from support.e2e import target_for
 from support.emulator import Admin
 from support.manifests import project_yaml, single_schedule, write_tree
+from support.plan import PLAN_KEY, saved
 
 from webpush_iac.apply.lock import ApplyLock
 from webpush_iac.commands.connection import (
     EMULATOR_TARGET,
+    CredentialEnv,
     Target,
     connect,
-    plan_settings,
     settings_from_plan,
 )
 from webpush_iac.commands.operations import apply_command, plan_command, write_plan_file
 from webpush_iac.errors import ApplyLockedError, StalePlanError
-from webpush_iac.plan import Plan
-from webpush_iac.state import ProjectSettings
+from webpush_iac.plan import diff, plan_from_data
+from webpush_iac.plan.planfile import sign_data
+from webpush_iac.state import DesiredState, LiveState, ProjectSettings
 from webpush_iac.times import parse_time
 
 
@@ -60,7 +62,7 @@ async def test_apply_of_a_saved_plan_holds_the_lock_too(
     planned = await plan_command(
         [manifests(tmp_path)], target=target_for(emulator_app), environ=ENV
     )
-    plan_file = write_plan_file(planned.plan, tmp_path / "plan.json")
+    plan_file = write_plan_file(planned.plan, tmp_path / "plan.json", key=planned.signing_key)
     before = await admin.mark()
     with ApplyLock(tmp_path / "locks", EMULATOR_TARGET, APP_KEY), pytest.raises(ApplyLockedError):
         await apply_command(
@@ -92,10 +94,12 @@ def test_the_timeout_flag_wins_over_the_project_setting() -> None:
 
 
 def test_a_saved_plan_carries_the_timeout_and_refuses_one_out_of_range() -> None:
-    plan = Plan(project="p", created_at=parse_time("2026-11-22T12:00:00Z"))
-    plan.settings = plan_settings(ProjectSettings(name="p", timeout=4.0))
-    assert settings_from_plan(plan).timeout == 4.0
-    for bad in (0, -2, float("nan"), 601, "soon"):
-        plan.settings = {**plan_settings(ProjectSettings(name="p")), "timeout": bad}
-        with pytest.raises(StalePlanError, match=r"timeout|could not convert"):
-            settings_from_plan(plan)
+    project = ProjectSettings(name="p", timeout=4.0)
+    plan = diff(DesiredState(project), LiveState(), now=parse_time("2026-11-22T12:00:00Z"))
+    plan.target = "https://webpushapi-sgp.engagelab.com"
+    data = saved(plan)
+    assert settings_from_plan(plan_from_data(data, PLAN_KEY), CredentialEnv()).timeout == 4.0
+    for bad in (0, -2, 601, "soon", None):
+        data["settings"]["timeout"] = bad
+        with pytest.raises(StalePlanError, match=r"settings\.timeout"):
+            plan_from_data(sign_data(data, PLAN_KEY), PLAN_KEY)

@@ -296,14 +296,23 @@ def test_saved_plan_artifact_applies_from_another_process_and_directory(
     assert planned.returncode == 2, planned.stderr
     shutil.copy(plan_job / "plan.json", apply_job / "saved-plan" / "plan.json")  # the artifact
 
-    applied = cli("apply", "--plan", "saved-plan/plan.json", "--format", "markdown", cwd=apply_job)
+    # apply decides the target itself: without --base-url it is the Project region's host,
+    # which is not where this plan was made, so it refuses before any request.
+    elsewhere = cli("apply", "--plan", "saved-plan/plan.json", cwd=apply_job)
+    assert elsewhere.returncode == 1
+    assert f"pass --base-url {emulator_url}" in elsewhere.stderr
+
+    applied = cli(
+        "apply", "--plan", "saved-plan/plan.json", "--base-url", emulator_url,
+        "--format", "markdown", cwd=apply_job,
+    )  # fmt: skip
     assert applied.returncode == 0, applied.stderr
     assert list((apply_job / ".webpush-iac" / "journal").glob("*.jsonl"))
 
     again = cli("plan", str(quickstart), "--base-url", emulator_url, "--detailed-exitcode",
                 cwd=plan_job)  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr  # converged
-    for run in (planned, applied, again):
+    for run in (planned, elsewhere, applied, again):
         assert MASTER_SECRET not in run.stdout + run.stderr
 
 
@@ -371,7 +380,12 @@ def test_apply_workflow_never_overlaps_and_applies_the_downloaded_plan() -> None
     assert download["with"]["name"] == "webpush-iac-plan"
     assert "steps.find.outputs.run_id" in download["with"]["run-id"]
     assert "gh run list --workflow" in step(apply, "Find")["run"]
-    assert "apply --plan saved-plan/plan.json" in step(apply, "Apply")["run"]
+    applying = step(apply, "Apply")
+    assert "apply --plan saved-plan/plan.json" in applying["run"]
+    # Where apply goes and which variables hold the credentials are never the artifact's to say.
+    assert "--base-url" not in applying["run"]
+    assert "WEBPUSH_BASE_URL" not in str(applying.get("env"))
+    assert set(applying["env"]) >= {"WEBPUSH_APP_KEY", "WEBPUSH_MASTER_SECRET"}
     assert "schedule" in workflow("audit")["on"]
 
 

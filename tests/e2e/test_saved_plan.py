@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from support.constants import ENV
 from support.e2e import target_for
 from support.emulator import Admin, mutating
-from support.manifests import project_yaml, single_schedule, tag, to_yaml, write_tree
+from support.manifests import device, project_yaml, single_schedule, tag, to_yaml, write_tree
+from support.plan import PLAN_KEY
 
 from webpush_iac.commands.operations import (
     apply_command,
@@ -23,7 +24,7 @@ from webpush_iac.errors import SafetyError, StalePlanError
 
 async def saved_plan(root: Path, app: Starlette, out: Path) -> Path:
     run = await plan_command([root], target=target_for(app), environ=ENV)
-    return write_plan_file(run.plan, out)
+    return write_plan_file(run.plan, out, key=run.signing_key)
 
 
 async def apply_saved(plan_file: Path, app: Starlette, tmp_path: Path, **kw: object) -> object:
@@ -98,7 +99,7 @@ async def test_tampered_or_expired_plan_is_refused_before_any_request(
     data["changes"][0]["requests"][0]["body"]["name"] = "iac_evil"
     tampered.write_text(json.dumps(data))
     mark = await admin.mark()
-    with pytest.raises(StalePlanError, match="checksum"):
+    with pytest.raises(StalePlanError, match="signature does not match"):
         await apply_saved(tampered, emulator_app, tmp_path)
     assert await admin.requests(mark) == []
 
@@ -108,15 +109,17 @@ async def test_tampered_or_expired_plan_is_refused_before_any_request(
     assert mutating(await admin.requests(mark)) == []
 
 
-async def test_plan_file_holds_variable_names_but_no_secret(
+async def test_plan_file_holds_no_secret_and_no_credential_variable_name(
     tmp_path: Path, emulator_app: Starlette
 ) -> None:
     plan_file = await saved_plan(two_schedules(tmp_path), emulator_app, tmp_path / "plan.json")
     text = plan_file.read_text()
     assert ENV["WEBPUSH_MASTER_SECRET"] not in text
-    plan = read_plan_file(plan_file)
+    assert "WEBPUSH_" not in text
+    plan = read_plan_file(plan_file, key=PLAN_KEY)
     assert plan.target == "emulator"
-    assert plan.settings["master_secret_env"] == "WEBPUSH_MASTER_SECRET"
+    assert plan.owner_prefix == "iac_"
+    assert "master_secret_env" not in plan.settings
 
 
 async def test_mass_delete_is_refused_unless_allowed(
@@ -165,5 +168,27 @@ async def test_saved_plan_refused_when_a_device_behind_a_bulk_tag_change_moved(
 
     mark = await admin.mark()
     with pytest.raises(StalePlanError, match="device/d1"):
+        await apply_saved(plan_file, emulator_app, tmp_path)
+    assert mutating(await admin.requests(mark)) == []
+
+
+async def test_saved_plan_refused_when_the_device_an_alias_moves_from_changed(
+    tmp_path: Path, emulator_app: Starlette
+) -> None:
+    """The previous holder is not declared, yet its alias is cleared: it is fingerprinted too."""
+    admin = Admin(emulator_app)
+    await admin.devices(
+        {"registration_id": "d1", "tags": [], "alias": "qa_anna"},
+        {"registration_id": "d2", "tags": []},
+    )
+    anna = to_yaml(device("anna", "d2", alias="qa_anna"))
+    root = write_tree(tmp_path / "m", {"webpush-iac.yaml": project_yaml(), "d.yaml": anna})
+    plan_file = await saved_plan(root, emulator_app, tmp_path / "plan.json")
+    fingerprints = json.loads(plan_file.read_text())["changes"][0]["fingerprints"]
+    assert set(fingerprints) == {"device:d1", "device:d2"}
+
+    await admin.devices({"registration_id": "d1", "tags": ["vip"], "alias": "qa_anna"})
+    mark = await admin.mark()
+    with pytest.raises(StalePlanError, match="device/d2"):
         await apply_saved(plan_file, emulator_app, tmp_path)
     assert mutating(await admin.requests(mark)) == []

@@ -8,12 +8,14 @@ tests exercise the same normalisation a real read goes through. :func:`mixed_pla
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from support.constants import APP_KEY, MASTER_SECRET
 from webpush_iac.apply.result import ApplyResult, RequestOutcome
-from webpush_iac.plan import ApiRequest, Change, Plan, diff
+from webpush_iac.plan import ApiRequest, Change, Plan, diff, plan_signing_key, sign_plan
 from webpush_iac.state import (
     DesiredDevice,
     DesiredSchedule,
@@ -27,6 +29,8 @@ from webpush_iac.state import (
 
 NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 PREFIX = "iac_"
+# The key saved plans are signed with for the test credentials (what `plan --out` would use).
+PLAN_KEY = plan_signing_key(APP_KEY, MASTER_SECRET)
 
 
 def push(
@@ -301,6 +305,11 @@ def representative_plan() -> Plan:
     )
     plan.changes = sorted([*plan.changes, *orphan_plan.changes], key=_order)
     return plan
+
+
+def saved(plan: Plan) -> dict[str, Any]:
+    """The saved-plan document ``plan --out`` writes for the test credentials, read back."""
+    return json.loads(json.dumps(sign_plan(plan, PLAN_KEY)))  # type: ignore[no-any-return]
 
 
 def _order(change: Change) -> tuple[int, str]:

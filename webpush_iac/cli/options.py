@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from webpush_iac.cli.app import debug_option
-from webpush_iac.commands.connection import EMULATOR_DB, Target
+from webpush_iac.commands.connection import EMULATOR_DB, CredentialEnv, Target
 from webpush_iac.render import OutputFormat
 from webpush_iac.state import DEFAULT_TIMEOUT, MAX_TIMEOUT, TIMEOUT_ATTEMPTS
 
@@ -112,9 +112,38 @@ def reconciler_options(*, manifests: bool = True) -> Callable[[F], F]:
     return wrap
 
 
+def credential_env_options() -> Callable[[F], F]:
+    """``apply --plan``'s own credential variable names: a saved plan never chooses them."""
+    defaults = CredentialEnv()
+
+    def wrap(f: F) -> F:
+        f = click.option(
+            "--master-secret-env",
+            metavar="NAME",
+            help=f"With --plan: read the master secret from NAME (default {defaults.master_secret}).",
+        )(f)
+        return click.option(
+            "--app-key-env",
+            metavar="NAME",
+            help=f"With --plan: read the AppKey from NAME (default {defaults.app_key}).",
+        )(f)
+
+    return wrap
+
+
+def credential_env_of(app_key: str | None, master_secret: str | None) -> CredentialEnv | None:
+    """``None`` when neither option was given (the defaults, or the Project's names)."""
+    if app_key is None and master_secret is None:
+        return None
+    defaults = CredentialEnv()
+    return CredentialEnv(app_key or defaults.app_key, master_secret or defaults.master_secret)
+
+
 __all__ = [
     "OutputOptions",
     "TargetOptions",
+    "credential_env_of",
+    "credential_env_options",
     "embedded_emulator",
     "reconciler_options",
     "target_options",

@@ -15,6 +15,8 @@ from webpush_iac.cli.display import ProgressDisplay, is_interactive
 from webpush_iac.cli.options import (
     OutputOptions,
     TargetOptions,
+    credential_env_of,
+    credential_env_options,
     reconciler_options,
     target_options,
 )
@@ -105,7 +107,8 @@ def plan_cmd(
     result = run(where, plan_command, paths=paths, baseline=baseline)
     show_plan(OutputOptions(fmt, show_identifiers), result.plan)
     if out:
-        click.echo(f"plan saved to {write_plan_file(result.plan, out)}", err=True)
+        saved = write_plan_file(result.plan, out, key=result.signing_key)
+        click.echo(f"plan saved to {saved}", err=True)
     result.plan.raise_for_errors()
     if result.safety is not None:
         raise result.safety
@@ -118,6 +121,7 @@ def plan_cmd(
 @click.option("--plan", "plan_file", metavar="FILE", help="Apply this saved plan (no manifests).")
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--allow-large-changes", is_flag=True, help="Override the safety thresholds.")
+@credential_env_options()
 def apply_cmd(
     paths: tuple[str, ...],
     baseline: str | None,
@@ -130,11 +134,14 @@ def apply_cmd(
     plan_file: str | None,
     auto_approve: bool,
     allow_large_changes: bool,
+    app_key_env: str | None,
+    master_secret_env: str | None,
 ) -> None:
     """Converge live state to the manifests, or to a saved plan."""
     mask_errors(fmt, show_identifiers, paths)
     if plan_file and (paths or baseline):
         raise ConfigError("apply --plan reads no manifests: drop the PATH and --baseline arguments")
+    credential_env = credential_env_of(app_key_env, master_secret_env)
     where = target_options(base_url, emulator, timeout)
     out = OutputOptions(fmt, show_identifiers)
 
@@ -159,6 +166,7 @@ def apply_cmd(
         paths=paths,
         baseline=baseline,
         plan_file=plan_file,
+        credential_env=credential_env,
         allow_large=allow_large_changes,
         confirm=None if plan_file else review,
     )

@@ -1,26 +1,37 @@
 """Where plan/apply/audit/export send requests, and with which credentials.
 
 ``--base-url`` / ``WEBPUSH_BASE_URL``, else the Project region; or the embedded emulator.
-Only ``cli`` may import the emulator, so it hands over a factory for the ASGI app instead. A saved
-plan records its target (a base URL, or ``"emulator"``) and the *names* of the credential variables
-and the pacing and safety settings, never a secret, so ``apply --plan`` can reconnect and re-check
-without reading manifests.
+Only ``cli`` may import the emulator, so it hands over a factory for the ASGI app instead.
+
+A saved plan records its target (a base URL, or ``"emulator"``), but apply never goes where a file
+says: it works out the target itself (its own ``--base-url`` / ``WEBPUSH_BASE_URL``, else the
+built-in host of the plan's product and region, or ``--emulator``) and refuses a plan recorded for
+another one. Its credentials come from apply's own environment variable names, never from the
+file, so a plan cannot choose which variable's value is sent as a password, nor where.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from webpush_iac.apispec import safe_target
 from webpush_iac.client import EngageLabClient
-from webpush_iac.client.config import Credentials, credentials_from_env, resolve_base_url
-from webpush_iac.errors import ConfigError, StalePlanError
+from webpush_iac.client.config import (
+    Credentials,
+    check_base_url,
+    credentials_from_env,
+    resolve_base_url,
+)
+from webpush_iac.errors import ConfigError, InvalidPlanError, StalePlanError
 from webpush_iac.plan import Plan
-from webpush_iac.state import DEFAULT_TIMEOUT, MAX_TIMEOUT, DesiredState, ProjectSettings
+from webpush_iac.state import DEFAULT_TIMEOUT, DesiredState, ProjectSettings
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 STATE_DIR = Path(".webpush-iac")
 EMULATOR_DB = STATE_DIR / "emulator.sqlite"
 EMULATOR_TARGET = "emulator"
@@ -55,9 +66,19 @@ class Target:
         if self.base_url and self.emulator is not None:
             raise ConfigError("--emulator and --base-url (or WEBPUSH_BASE_URL) exclude each other")
 
-    @property
-    def explicit(self) -> bool:
-        return bool(self.base_url) or self.emulator is not None
+
+@dataclass(frozen=True)
+class CredentialEnv:
+    """The environment variables ``apply --plan`` reads its credentials from (its own options,
+    never the plan file's)."""
+
+    app_key: str = "WEBPUSH_APP_KEY"
+    master_secret: str = "WEBPUSH_MASTER_SECRET"  # noqa: S105 - a variable name
+
+    def __post_init__(self) -> None:
+        for name in (self.app_key, self.master_secret):
+            if not _ENV_NAME.fullmatch(name):
+                raise ConfigError(f"{name!r} is not an environment variable name")
 
 
 @dataclass(frozen=True)
@@ -98,8 +119,8 @@ def connect(
     """Resolve target and credentials for a project."""
     env = os.environ if environ is None else environ
     timeout = target.timeout if target.timeout is not None else settings.timeout
+    creds = resolve_credentials(settings.app_key_env, settings.master_secret_env, target, env)
     if target.emulator is not None:
-        creds = _emulator_credentials(settings, env)
         app = target.emulator(
             app_key=creds.app_key, master_secret=creds.master_secret, timezone=settings.timezone
         )
@@ -114,7 +135,6 @@ def connect(
             timeout,
         )
     base_url = resolve_base_url(settings.region, settings.product, target.base_url)
-    creds = credentials_from_env(settings.app_key_env, settings.master_secret_env, env)
     return Connection(
         base_url,
         base_url,
@@ -126,9 +146,19 @@ def connect(
     )
 
 
-def _emulator_credentials(settings: ProjectSettings, env: Mapping[str, str]) -> Credentials:
-    names = (settings.app_key_env, settings.master_secret_env)
-    if not any(env.get(n, "").strip() for n in names):
+def resolve_credentials(
+    app_key_env: str,
+    master_secret_env: str,
+    target: Target,
+    environ: Mapping[str, str] | None = None,
+) -> Credentials:
+    """The credentials for ``target`` from the two variables named (no network).
+
+    The embedded emulator takes fixed local credentials unless those variables are set.
+    """
+    env = os.environ if environ is None else environ
+    names = (app_key_env, master_secret_env)
+    if target.emulator is not None and not any(env.get(n, "").strip() for n in names):
         return Credentials(EMULATOR_APP_KEY, EMULATOR_MASTER_SECRET)
     return credentials_from_env(*names, env)
 
@@ -148,53 +178,62 @@ async def register_emulator_devices(conn: Connection, desired: DesiredState) -> 
             )
 
 
-def plan_settings(settings: ProjectSettings) -> dict[str, Any]:
-    """What ``apply --plan`` needs to reconnect and re-check safety without the manifests.
-
-    Variable *names* only: a plan file is often uploaded as a CI artefact.
-    """
-    return {
-        "region": settings.region,
-        "product": settings.product,
-        "app_key_env": settings.app_key_env,
-        "master_secret_env": settings.master_secret_env,
-        "timezone": settings.timezone,
-        "qps": settings.qps,
-        "concurrency": settings.concurrency,
-        "timeout": settings.timeout,
-        "max_delete_percent": settings.max_delete_percent,
-        "max_device_changes": settings.max_device_changes,
-    }
-
-
-def _timeout(value: Any) -> float:
-    seconds = float(value)
-    if not 0 < seconds <= MAX_TIMEOUT:  # NaN fails too
-        raise ValueError(f"timeout must be above 0 and at most {MAX_TIMEOUT:g} seconds")
-    return seconds
-
-
-def settings_from_plan(plan: Plan) -> ProjectSettings:
-    saved = plan.settings or {}
-    defaults = ProjectSettings(name=plan.project)
+def settings_from_plan(plan: Plan, env: CredentialEnv) -> ProjectSettings:
+    """The Project settings ``apply --plan`` reconnects with: pacing, safety and where from the
+    (signed, already range-checked) plan, credential variable names from apply itself."""
+    saved = plan.settings
     try:
         return ProjectSettings(
             name=plan.project,
-            region=str(saved.get("region", defaults.region)),
-            product=str(saved.get("product", defaults.product)),
-            app_key_env=str(saved.get("app_key_env", defaults.app_key_env)),
-            master_secret_env=str(saved.get("master_secret_env", defaults.master_secret_env)),
-            timezone=str(saved.get("timezone", defaults.timezone)),
-            qps=float(saved.get("qps", defaults.qps)),
-            concurrency=int(saved.get("concurrency", defaults.concurrency)),
-            timeout=_timeout(saved.get("timeout", defaults.timeout)),
-            max_delete_percent=float(saved.get("max_delete_percent", defaults.max_delete_percent)),
-            max_device_changes=int(saved.get("max_device_changes", defaults.max_device_changes)),
+            region=str(saved["region"]),
+            product=str(saved["product"]),
+            app_key_env=env.app_key,
+            master_secret_env=env.master_secret,
+            timezone=str(saved["timezone"]),
+            prefix=plan.owner_prefix,
+            qps=float(saved["qps"]),
+            concurrency=int(saved["concurrency"]),
+            timeout=float(saved["timeout"]),
+            max_delete_percent=float(saved["max_delete_percent"]),
+            max_device_changes=int(saved["max_device_changes"]),
         )
-    except (TypeError, ValueError) as exc:
-        raise StalePlanError(
-            f"saved plan settings are malformed ({exc}); nothing was sent"
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidPlanError(
+            f"saved plan settings are malformed ({type(exc).__name__}); nothing was sent"
         ) from None
+
+
+def saved_plan_target(plan: Plan, settings: ProjectSettings, target: Target) -> Target:
+    """Where ``apply --plan`` goes: decided by apply, then required to equal the plan's target.
+
+    ``--emulator`` for an emulator plan; else apply's own ``--base-url`` / ``WEBPUSH_BASE_URL``;
+    else the built-in host of the plan's product and region. The file never adds a host.
+    """
+    recorded = plan.target
+    if target.emulator is not None:
+        if recorded != EMULATOR_TARGET:
+            raise StalePlanError(
+                f"the saved plan was made for {recorded}, not the emulator; drop --emulator "
+                "(nothing was sent)"
+            )
+        return target
+    if recorded == EMULATOR_TARGET:
+        raise StalePlanError(
+            "the saved plan was made against the emulator; pass --emulator to apply it "
+            "(nothing was sent)"
+        )
+    if target.base_url:
+        url, source = check_base_url(target.base_url), "--base-url / WEBPUSH_BASE_URL"
+    else:
+        url = resolve_base_url(settings.region, settings.product)
+        source = f"the built-in host of {settings.product} region {settings.region}"
+    if safe_target(url) != recorded:
+        hint = "" if target.base_url else f"; to apply it there pass --base-url {recorded}"
+        raise StalePlanError(
+            f"the saved plan was made for {recorded}, not {safe_target(url)} ({source}){hint} "
+            "(nothing was sent)"
+        )
+    return Target(base_url=url, client_options=target.client_options, timeout=target.timeout)
 
 
 __all__ = [
@@ -203,10 +242,12 @@ __all__ = [
     "EMULATOR_MASTER_SECRET",
     "EMULATOR_TARGET",
     "Connection",
+    "CredentialEnv",
     "EmulatorFactory",
     "Target",
     "connect",
-    "plan_settings",
     "register_emulator_devices",
+    "resolve_credentials",
+    "saved_plan_target",
     "settings_from_plan",
 ]

@@ -5,6 +5,8 @@ Why a layer between ``cli`` and the engine: each command is manifests → client
 from Python. Keeping it here leaves ``cli`` a thin parser/printer and keeps click out of the engine.
 
 Where requests go, and how a saved plan reconnects without manifests, is ``connection``'s job.
+A saved plan is signed with a key derived from the credentials ``plan`` used, and ``apply --plan``
+verifies it with its own credentials before anything else (``plan.planfile``).
 
 Every function here is silent: progress goes through the optional ``progress`` callback, results are
 returned, failures raise :mod:`webpush_iac.errors` types.
@@ -13,33 +15,40 @@ returned, failures raise :mod:`webpush_iac.errors` types.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Final
 
 from webpush_iac.apply.executor import apply_plan
 from webpush_iac.apply.freshness import check_offline, check_target, verify_saved_plan
+from webpush_iac.apply.guard import GuardedRequester
 from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
 from webpush_iac.apply.lock import DEFAULT_LOCK_DIR, ApplyLock
 from webpush_iac.apply.result import ApplyResult
 from webpush_iac.client import EngageLabClient
+from webpush_iac.client.config import Credentials
 from webpush_iac.commands.connection import (
     EMULATOR_DB,
     EMULATOR_TARGET,
     Connection,
+    CredentialEnv,
     EmulatorFactory,
     Target,
     connect,
-    plan_settings,
     register_emulator_devices,
+    resolve_credentials,
+    saved_plan_target,
     settings_from_plan,
 )
 from webpush_iac.concurrency import StopRequest
 from webpush_iac.errors import (
     ApplyCancelled,
     ConfigError,
+    InvalidPlanError,
     SafetyError,
     StalePlanError,
 )
@@ -49,15 +58,20 @@ from webpush_iac.plan import (
     AuditReport,
     Plan,
     build_audit,
+    check_format_version,
+    check_plan_requests,
     check_safety,
     diff,
+    parse_plan_json,
     plan_from_data,
-    plan_to_data,
+    plan_signing_key,
+    sign_plan,
 )
 from webpush_iac.progress import Progress
 from webpush_iac.state import DesiredState
 
 Paths = Sequence[str | Path]
+MAX_PLAN_BYTES: Final = 256 * 1024 * 1024  # far above 1000 schedules and 100,000 devices
 
 
 async def _open(
@@ -96,6 +110,9 @@ class PlanRun:
     plan: Plan
     desired: DesiredState
     safety: SafetyError | None = None
+    # Signs the saved plan (derived from the credentials the plan was read with; not a secret
+    # that opens the API, but never shown either).
+    signing_key: bytes = field(default=b"", repr=False)
 
 
 async def plan_command(
@@ -115,7 +132,7 @@ async def plan_command(
         check_safety(plan, desired.project)
     except SafetyError as exc:
         safety = exc
-    return PlanRun(plan, desired, safety)
+    return PlanRun(plan, desired, safety, signing_key(conn.credentials))
 
 
 async def _compute_plan(
@@ -127,29 +144,58 @@ async def _compute_plan(
     live = await read_live(client, desired, progress=progress)
     plan = diff(desired, live, now=_now(live.server_time))
     plan.target = conn.target
-    plan.settings = plan_settings(desired.project)
     return plan
 
 
-def write_plan_file(plan: Plan, path: str | Path) -> Path:
-    """Write the saved-plan JSON; it holds no credentials, only variable names."""
+def signing_key(credentials: Credentials) -> bytes:
+    return plan_signing_key(credentials.app_key, credentials.master_secret)
+
+
+def write_plan_file(plan: Plan, path: str | Path, *, key: bytes) -> Path:
+    """Write the signed saved-plan JSON; it holds no credential and no credential name."""
+    if not key:
+        raise ConfigError("a saved plan needs the signing key of the credentials it was read with")
     out = Path(path)
     if out.parent != Path():
         out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(plan_to_data(plan), indent=2, ensure_ascii=False) + "\n", "utf-8")
+    text = json.dumps(sign_plan(plan, key), indent=2, ensure_ascii=False)
+    out.write_text(text + "\n", "utf-8")
     return out
 
 
-def read_plan_file(path: str | Path) -> Plan:
+def read_plan_data(path: str | Path) -> Any:
+    """The JSON of a plan file: a regular file of bounded size, strict JSON (no network, no
+    trust: :func:`plan_from_data` decides what it is worth)."""
+    where = Path(path)
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        info = where.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidPlanError(f"plan file {path} is not a regular file; nothing was sent")
+        if info.st_size > MAX_PLAN_BYTES:
+            raise InvalidPlanError(
+                f"plan file {path} is larger than {MAX_PLAN_BYTES // 2**20} MiB; nothing was sent"
+            )
+        with where.open("rb") as handle:
+            raw = handle.read(MAX_PLAN_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"plan file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StalePlanError(
-            f"plan file {path} is not a saved plan ({exc}); nothing was sent"
+    except OSError as exc:
+        raise InvalidPlanError(
+            f"plan file {path} cannot be read ({exc.strerror or type(exc).__name__}); "
+            "nothing was sent"
         ) from None
-    return plan_from_data(data)
+    if len(raw) > MAX_PLAN_BYTES:
+        raise InvalidPlanError(f"plan file {path} grew while it was read; nothing was sent")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidPlanError(f"plan file {path} is not UTF-8 text; nothing was sent") from None
+    return parse_plan_json(text)
+
+
+def read_plan_file(path: str | Path, *, key: bytes) -> Plan:
+    """A verified saved plan (signature first, then every field and request)."""
+    return plan_from_data(read_plan_data(path), key)
 
 
 # -- apply -------------------------------------------------------------------------------------
@@ -173,6 +219,7 @@ async def apply_command(
     *,
     target: Target,
     plan_file: str | Path | None = None,
+    credential_env: CredentialEnv | None = None,
     allow_large: bool = False,
     confirm: Confirm | None = None,
     baseline: str | None = None,
@@ -183,7 +230,9 @@ async def apply_command(
     stop: StopRequest | None = None,
 ) -> ApplyRun:
     """Converge live state. Without ``plan_file`` it re-plans and asks ``confirm`` (if given)
-    before sending; with one it sends exactly the saved requests after the staleness checks.
+    before sending; with one it sends exactly the saved requests after the staleness checks,
+    with credentials from the variables ``credential_env`` names (default ``WEBPUSH_APP_KEY``
+    and ``WEBPUSH_MASTER_SECRET``; without a plan file the Project names them).
 
     Either way the local lock of the target and AppKey (``lock_dir``) is held from before the
     first read until the last request ended, so two applies on one machine cannot both create.
@@ -195,10 +244,16 @@ async def apply_command(
         return await _apply_saved(
             plan_file,
             target=target,
+            credential_env=credential_env or CredentialEnv(),
             allow_large=allow_large,
             guards=guards,
             environ=environ,
             progress=progress,
+        )
+    if credential_env is not None:
+        raise ConfigError(
+            "--app-key-env and --master-secret-env only apply with --plan; without it the "
+            "Project's credentials settings name the variables"
         )
     desired = load_desired(paths, baseline=baseline)
     conn = connect(desired.project, target, environ)
@@ -208,6 +263,7 @@ async def apply_command(
         async with conn.client(read_only=False) as client:
             plan = await _compute_plan(client, desired, conn, progress)
             plan.raise_for_errors()
+            check_plan_requests(plan)
             check_safety(plan, desired.project, allow_large)
             if not plan.has_mutations:
                 return ApplyRun(plan, ApplyResult(project=plan.project))
@@ -239,26 +295,33 @@ async def _apply_saved(
     plan_file: str | Path,
     *,
     target: Target,
+    credential_env: CredentialEnv,
     allow_large: bool,
     guards: _Guards,
     environ: Mapping[str, str] | None,
     progress: Progress | None,
 ) -> ApplyRun:
-    plan = read_plan_file(plan_file)
-    check_offline(plan, target=plan.target, now=datetime.now(UTC))
-    settings = settings_from_plan(plan)
-    saved_target = plan.target
-    if not target.explicit:
-        # No flag: go where the plan was made. An emulator plan needs the factory the CLI holds.
-        if saved_target == EMULATOR_TARGET:
-            raise StalePlanError(
-                "the saved plan was made against the emulator; pass --emulator to apply it"
-            )
-        target = Target(
-            base_url=saved_target or None,
-            client_options=target.client_options,
-            timeout=target.timeout,
+    """Verify, then re-check, then re-read, then send; nothing leaves before the last step.
+
+    Order matters: the signature is checked with apply's own credentials before any other field
+    of the file is believed; the target is worked out by apply and must equal the plan's; the
+    network is only used (GETs) once the plan passed every offline check.
+    """
+    data = read_plan_data(plan_file)
+    check_format_version(data)
+    if (data.get("target") == EMULATOR_TARGET) != (target.emulator is not None):
+        # Only to say which flag is missing before asking for credentials; decided again below.
+        flag = "pass --emulator" if target.emulator is None else "drop --emulator"
+        raise StalePlanError(
+            f"the saved plan was made for another target; {flag} (nothing was sent)"
         )
+    credentials = resolve_credentials(
+        credential_env.app_key, credential_env.master_secret, target, environ
+    )
+    plan = plan_from_data(data, signing_key(credentials))
+    check_offline(plan, target=plan.target, now=datetime.now(UTC))
+    settings = settings_from_plan(plan, credential_env)
+    target = saved_plan_target(plan, settings, target)
     conn = connect(settings, target, environ)
     check_target(plan, conn.target)
     check_safety(plan, settings, allow_large)
@@ -282,9 +345,10 @@ async def _execute(
         guards.lock.check_held()  # a confirmation prompt may have waited past a takeover
     journal_dir = guards.journal_dir
     directory = Path(journal_dir) if journal_dir is not None else DEFAULT_JOURNAL_DIR
+    guarded = GuardedRequester(client, prefix=plan.owner_prefix)
     with Journal(directory, redact=conn.redact) as journal:
         result = await apply_plan(
-            client, plan, journal=journal, progress=progress, stop=guards.stop
+            guarded, plan, journal=journal, progress=progress, stop=guards.stop
         )
     return ApplyRun(plan, result, journal.path)
 
@@ -312,6 +376,7 @@ __all__ = [
     "EMULATOR_TARGET",
     "ApplyRun",
     "Connection",
+    "CredentialEnv",
     "EmulatorFactory",
     "PlanRun",
     "Target",
@@ -320,6 +385,8 @@ __all__ = [
     "connect",
     "load_desired",
     "plan_command",
+    "read_plan_data",
     "read_plan_file",
+    "signing_key",
     "write_plan_file",
 ]

@@ -25,7 +25,16 @@ from webpush_iac.plan.model import (
     Plan,
     PlanProblem,
 )
-from webpush_iac.plan.planfile import FORMAT_VERSION, plan_from_data, plan_to_data
+from webpush_iac.plan.planfile import (
+    FORMAT_VERSION,
+    check_format_version,
+    parse_plan_json,
+    plan_from_data,
+    plan_signing_key,
+    plan_to_data,
+    sign_plan,
+)
+from webpush_iac.plan.requests import check_outgoing, check_plan_requests
 from webpush_iac.plan.safety import check_safety
 from webpush_iac.plan.schedules import schedule_id_order
 
@@ -44,13 +53,19 @@ __all__ = [
     "PlanProblem",
     "build_audit",
     "canonical_json",
+    "check_format_version",
+    "check_outgoing",
+    "check_plan_requests",
     "check_safety",
     "diff",
     "fingerprint_device",
     "fingerprint_schedule",
+    "parse_plan_json",
     "plan_from_data",
+    "plan_signing_key",
     "plan_to_data",
     "schedule_fingerprint",
     "schedule_id_order",
     "sha256_hex",
+    "sign_plan",
 ]

@@ -17,6 +17,7 @@ from webpush_iac.apispec import SCHEDULE_QUOTA, safe_target
 from webpush_iac.plan.devices import diff_devices
 from webpush_iac.plan.lifecycle import lifecycle
 from webpush_iac.plan.model import PLAN_TTL, Change, Plan, PlanProblem
+from webpush_iac.plan.planfile import saved_settings
 from webpush_iac.plan.schedules import diff_schedules
 from webpush_iac.state import DesiredState, LiveState
 from webpush_iac.times import project_zone
@@ -43,6 +44,8 @@ def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str =
         not_after=max(not_after, now),
         owned_live_count=owned_count,
         live_schedule_count=len(live.schedules),
+        owner_prefix=desired.project.prefix,
+        settings=saved_settings(desired.project),
     )
     after = plan.schedules_after_apply()
     if after > SCHEDULE_QUOTA:

@@ -199,8 +199,11 @@ class Plan:
     not_after: datetime | None = None
     owned_live_count: int = 0
     live_schedule_count: int = 0
-    # How ``apply --plan`` reconnects without manifests: credential variable *names*, qps,
-    # concurrency, time zone, safety thresholds (filled by ``operations``; never a secret).
+    # Live schedules whose name starts with it belong to the project: a saved plan records it
+    # (signed) so apply can refuse to update or delete anything else, whatever the file says.
+    owner_prefix: str = ""
+    # How ``apply --plan`` reconnects and re-checks without manifests: product, region, qps,
+    # concurrency, time zone, safety thresholds (filled by ``operations``; never a credential).
     settings: JSON = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -217,6 +220,21 @@ class Plan:
     @property
     def requests(self) -> list[ApiRequest]:
         return [r for c in self.changes for r in c.requests]
+
+    def checked_fingerprints(self) -> dict[str, tuple[str, str]]:
+        """Fingerprint key -> (hash, address) of every live object apply re-reads first.
+
+        The changes that send requests, plus devices whose only change is their tags: those
+        send nothing themselves (the bulk ``tag/NAME`` changes do), yet the bulk lists were
+        computed from their live tags. A fingerprint anywhere else is never re-read, so the
+        saved-plan checks count only these.
+        """
+        found: dict[str, tuple[str, str]] = {}
+        for change in self.changes:
+            if change.requests or (change.kind == "device" and change.fields):
+                for key, value in change.fingerprints.items():
+                    found.setdefault(key, (value, change.address))
+        return found
 
     def counts(self) -> dict[str, int]:
         """Schedule changes per action (every action present, zero included), plus ``device``

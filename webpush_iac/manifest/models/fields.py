@@ -20,6 +20,7 @@ from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES, MAX_TAG_BYTES
+from webpush_iac.apispec import REGISTRATION_ID_PATTERN as REGISTRATION_ID_PATTERN
 from webpush_iac.times import parse_datetime
 
 API_VERSION = "webpush-iac/v1"
@@ -29,9 +30,6 @@ CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"  # re
 API_NAME_PATTERN = f"^[A-Za-z0-9_{CJK}]+$"
 ALIAS_OR_EMPTY_PATTERN = f"^[A-Za-z0-9_{CJK}]*$"
 LABEL_PATTERN = f"^[A-Za-z0-9_.{CJK}-]+$"
-# Registration ids are opaque; the SDKs show short lower-case hex-like strings. We accept a
-# conservative superset so that a stray space, comma or slash is caught before the API sees it.
-REGISTRATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 CLOCK_PATTERN = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$"
