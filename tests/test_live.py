@@ -11,7 +11,7 @@ import pytest
 from support.progress import counted
 
 from webpush_iac.client import Credentials, EngageLabClient
-from webpush_iac.errors import AuthError
+from webpush_iac.errors import AuthError, ServerError
 from webpush_iac.live import read_devices, read_live, schedule_from_api
 from webpush_iac.progress import STAGE_DEVICES
 from webpush_iac.state import DesiredDevice, DesiredState, ProjectSettings
@@ -218,9 +218,75 @@ class FakeReader:
 async def test_device_reads_report_done_of_total() -> None:
     events: list[str] = []
     rids = [f"r{i}" for i in range(250)]
-    devices, _ = await read_devices(FakeReader(), rids, progress=events.append)  # type: ignore[arg-type]
-    assert len(devices) == 250
+    reads = await read_devices(FakeReader(), rids, progress=events.append)  # type: ignore[arg-type]
+    assert len(reads.devices) == 250
     seen = counted(events, STAGE_DEVICES)
     assert seen[0] == (0, 250)
     assert seen[-1] == (250, 250)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def _failing(
+    devices: dict[str, httpx.Response], aliases: dict[str, httpx.Response] | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Schedules list fine; each device (and alias) answers as given, every time."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == "/v4/schedules":
+            return httpx.Response(200, json={"total_pages": 1, "schedules": []})
+        if path.startswith("/v4/devices/"):
+            return devices[path.rsplit("/", 1)[1]]
+        if path.startswith("/v4/aliases/"):
+            return (aliases or {})[path.rsplit("/", 1)[1]]
+        raise AssertionError(path)
+
+    return handle
+
+
+UNAVAILABLE = httpx.Response(503, json={"error": {"code": 21030, "message": "busy"}})
+
+
+async def test_device_read_that_keeps_failing_is_unreadable_not_unknown_and_not_fatal() -> None:
+    handler = _failing(
+        {
+            "busy": UNAVAILABLE,
+            "gone": httpx.Response(400, json={"error": {"code": 27002, "message": "not in app"}}),
+            "ok": httpx.Response(200, json={"tags": ["t"], "alias": ""}),
+        }
+    )
+    async with _client(handler) as client:
+        live = await read_live(
+            client, _desired(DesiredDevice("busy"), DesiredDevice("gone"), DesiredDevice("ok"))
+        )
+    assert set(live.devices) == {"ok"}
+    assert set(live.device_errors) == {"gone"}
+    assert "HTTP 400" in live.device_errors["gone"]
+    assert set(live.unreadable_devices) == {"busy"}
+    assert "503" in live.unreadable_devices["busy"]
+
+
+async def test_a_failed_alias_look_up_makes_the_devices_declaring_it_unreadable() -> None:
+    handler = _failing(
+        {
+            "a": httpx.Response(200, json={"tags": [], "alias": ""}),
+            "b": httpx.Response(200, json={"tags": [], "alias": ""}),
+        },
+        {"anna": UNAVAILABLE},
+    )
+    async with _client(handler) as client:
+        live = await read_live(
+            client, _desired(DesiredDevice("a", alias="anna"), DesiredDevice("b"))
+        )
+    assert set(live.devices) == {"b"}
+    assert "alias anna" in live.unreadable_devices["a"]
+    assert "anna" not in live.alias_owners
+
+
+async def test_a_schedule_list_that_keeps_failing_still_fails_the_read() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return UNAVAILABLE
+
+    async with _client(handler) as client:
+        with pytest.raises(ServerError):
+            await read_live(client, _desired(DesiredDevice("a")))

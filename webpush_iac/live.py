@@ -8,18 +8,29 @@ case the server chose, numbers may arrive as strings, and sections may carry ``n
 
 There is no list-devices API, so devices are read one by one for the registration ids the manifests
 name, concurrently; the client's token bucket and in-flight cap keep that under the QPS limit. A
-device the API does not know becomes an entry in ``LiveState.device_errors`` (the plan shows it
-per device) rather than aborting the whole read.
+device the API does not know becomes an entry in ``LiveState.device_errors``, and one whose read
+kept failing past the client's retry budget an entry in ``LiveState.unreadable_devices``: the plan
+leaves that device out with a warning rather than aborting the whole read. A failed schedule list
+still fails the read: without it nothing about schedules can be decided.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from webpush_iac.concurrency import run_all
-from webpush_iac.errors import ApiError, AuthError, NotFoundError, RateLimitedError, ServerError
+from webpush_iac.errors import (
+    ApiError,
+    AuthError,
+    ClientError,
+    NotFoundError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
 from webpush_iac.plan.normalize import normalize_push, normalize_trigger
 from webpush_iac.progress import STAGE_DEVICES, Progress, ProgressCounter
 from webpush_iac.state import JSON, DesiredState, LiveDevice, LiveSchedule, LiveState
@@ -51,29 +62,46 @@ async def read_live(
     schedules = tuple(s for s in (schedule_from_api(r) for r in raw_schedules) if s is not None)
 
     rids = sorted(desired.devices)
-    devices: dict[str, LiveDevice] = {}
-    errors: dict[str, str] = {}
+    reads = DeviceReads()
     if rids:
         say(f"reading {len(rids):,} device{'s' if len(rids) != 1 else ''}…")
-        devices, errors = await read_devices(client, rids, progress=progress)
+        reads = await read_devices(client, rids, progress=progress)
 
     aliases = sorted({d.alias for d in desired.devices.values() if d.alias})
-    owners = await read_alias_owners(client, aliases) if aliases else {}
+    owners, failed = await read_alias_owners(client, aliases) if aliases else ({}, {})
     # An alias moving away from an undeclared device clears it there: that device is touched
     # too, so it is read like the declared ones and its fingerprint goes into the plan.
     holders = sorted({rid for rids in owners.values() for rid in rids} - set(rids))
     if holders:
-        more, more_errors = await read_devices(client, holders)
-        devices.update(more)
-        errors.update(more_errors)
+        more = await read_devices(client, holders)
+        reads.devices.update(more.devices)
+        reads.unknown.update(more.unknown)
+        reads.unreadable.update(more.unreadable)
+    for rid, want in desired.devices.items():
+        if want.alias in failed and rid not in reads.unknown:
+            # Without the alias's current owner a move cannot be planned safely: skip the device.
+            reads.unreadable.setdefault(
+                rid, f"the owner of its alias {want.alias} could not be read ({failed[want.alias]})"
+            )
+            reads.devices.pop(rid, None)
 
     return LiveState(
         schedules=schedules,
-        devices=devices,
-        device_errors=errors,
+        devices=reads.devices,
+        device_errors=reads.unknown,
+        unreadable_devices=reads.unreadable,
         alias_owners=owners,
         server_time=_as_utc(client.server_time),
     )
+
+
+@dataclass
+class DeviceReads:
+    """Devices read, devices the API does not know, devices whose read kept failing (rid -> why)."""
+
+    devices: dict[str, LiveDevice] = field(default_factory=dict)
+    unknown: dict[str, str] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
 
 
 async def read_devices(
@@ -81,13 +109,13 @@ async def read_devices(
     registration_ids: Iterable[str],
     *,
     progress: Progress | None = None,
-) -> tuple[dict[str, LiveDevice], dict[str, str]]:
-    """GET every device concurrently; unknown devices become per-device errors, others propagate.
+) -> DeviceReads:
+    """GET every device concurrently; what goes wrong with one device stays with that device.
 
+    An authentication failure propagates: it says every other call will fail too.
     ``progress`` receives counted events (done/total) so a long read shows a bar or log lines.
     """
-    devices: dict[str, LiveDevice] = {}
-    errors: dict[str, str] = {}
+    reads = DeviceReads()
     rids = list(registration_ids)
     counter = ProgressCounter(progress, stage=STAGE_DEVICES, total=len(rids), label="read devices")
     counter.start()
@@ -95,49 +123,63 @@ async def read_devices(
     async def one(rid: str) -> None:
         try:
             data = await client.get_device(rid)
+        except AuthError:
+            raise
         except ApiError as exc:
-            if not _is_per_device_error(exc):
-                raise
-            errors[rid] = _device_error_text(exc)
+            if _is_unknown_device(exc):
+                reads.unknown[rid] = _unknown_text(exc)
+            else:
+                reads.unreadable[rid] = _unreadable_text(exc)
+        except TransportError as exc:
+            reads.unreadable[rid] = _unreadable_text(exc)
         else:
-            devices[rid] = device_from_api(rid, data)
+            reads.devices[rid] = device_from_api(rid, data)
         counter.advance()
 
     await run_all(one(rid) for rid in rids)
-    return devices, errors
+    return reads
 
 
 async def read_alias_owners(
     client: LiveReader, aliases: Iterable[str]
-) -> dict[str, tuple[str, ...]]:
-    """Which device(s) hold each alias now, so the plan can say an alias *moves* from another device."""
+) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Which device(s) hold each alias now, so the plan can say an alias *moves* from another
+    device; and the aliases whose look-up kept failing (alias -> why)."""
     owners: dict[str, tuple[str, ...]] = {}
+    failed: dict[str, str] = {}
 
     async def one(alias: str) -> None:
         try:
             rids = await client.get_alias(alias)
         except NotFoundError:
             rids = []
+        except AuthError:
+            raise
+        except ClientError as exc:
+            failed[alias] = str(exc) or type(exc).__name__
+            return
         owners[alias] = tuple(sorted(str(r) for r in rids or ()))
 
     await run_all(one(alias) for alias in aliases)
-    return owners
+    return owners, failed
 
 
-def _is_per_device_error(exc: ApiError) -> bool:
-    """A 404 or a plain 400 (e.g. "registration id not in this app") is about that device only.
-
-    Auth failures, rate limiting (after the client's retries) and server faults say nothing about the
-    device and would make the whole plan untrustworthy, so they abort the read.
-    """
-    if isinstance(exc, AuthError | RateLimitedError | ServerError):
+def _is_unknown_device(exc: ApiError) -> bool:
+    """A 404 or a plain 400 (e.g. "registration id not in this app") says the API does not know
+    the device (docs/api-notes.md "Error bodies and codes"). Rate limiting and server faults
+    after the client's retries say nothing about the device: it is unreadable, not unknown."""
+    if isinstance(exc, RateLimitedError | ServerError):
         return False
     return isinstance(exc, NotFoundError) or exc.status in (400, 404)
 
 
-def _device_error_text(exc: ApiError) -> str:
+def _unknown_text(exc: ApiError) -> str:
     code = f", code {exc.code}" if exc.code is not None else ""
     return f"the API does not know this device (HTTP {exc.status}{code}: {exc.api_message})"
+
+
+def _unreadable_text(exc: ClientError) -> str:
+    return f"its read kept failing ({exc or type(exc).__name__})"
 
 
 # -- normalisation -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 JSON = dict[str, Any]
 TagMode = Literal["exact", "additive"]
+UnknownDevices = Literal["warn", "error"]
 
 #: Seconds the client waits for a connection, for a request to go out and for each answer
 #: (``Project.spec.timeout``, ``--timeout``). EngageLab answers in well under a second, so ten
@@ -59,6 +60,7 @@ class ProjectSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_delete_percent: float = 30.0
     max_device_changes: int = 10000
+    unknown_devices: UnknownDevices = "warn"  # a device the API does not know: warning or error
     vars: JSON = field(default_factory=dict)
     source: SourceRef | None = None
 
@@ -167,6 +169,8 @@ class LiveState:
 
     schedules: tuple[LiveSchedule, ...] = ()
     devices: dict[str, LiveDevice] = field(default_factory=dict)
-    device_errors: dict[str, str] = field(default_factory=dict)  # rid -> why it could not be read
+    device_errors: dict[str, str] = field(default_factory=dict)  # rid -> the API does not know it
+    # rid -> why its read kept failing (retries spent): its live state is unknown this time
+    unreadable_devices: dict[str, str] = field(default_factory=dict)
     alias_owners: dict[str, tuple[str, ...]] = field(default_factory=dict)  # alias -> rids
     server_time: datetime | None = None

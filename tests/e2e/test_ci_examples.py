@@ -557,11 +557,18 @@ ALIAS = "qa_anna_x"
 
 
 def _failing_project(repo: Path) -> None:
-    """A git repository whose manifests name a device the API does not know (a plan error)."""
+    """A git repository whose manifests name a device the API does not know, which
+    ``safety.unknown_devices: error`` makes a plan error."""
     write_tree(
         repo / "manifests",
         {
-            "webpush-iac.yaml": to_yaml(project("p", rate_limit={"qps": 1000, "concurrency": 4})),
+            "webpush-iac.yaml": to_yaml(
+                project(
+                    "p",
+                    rate_limit={"qps": 1000, "concurrency": 4},
+                    safety={"unknown_devices": "error"},
+                )
+            ),
             "devices.yaml": to_yaml(
                 device("laptop", UNKNOWN_RID, alias=ALIAS),
                 tag("beta", members_file="beta.txt"),

@@ -261,7 +261,7 @@ async def test_alias_moves_from_its_live_owner(tmp_path: Path, emulator_app: Sta
     assert not (await plan(root, emulator_app)).has_mutations
 
 
-async def test_unknown_device_is_a_plan_error_not_a_crash(
+async def test_unknown_device_is_a_warning_not_a_crash(
     tmp_path: Path, emulator_app: Starlette
 ) -> None:
     root = write_tree(
@@ -272,4 +272,7 @@ async def test_unknown_device_is_a_plan_error_not_a_crash(
         },
     )
     result = await plan(root, emulator_app)
-    assert [e.address for e in result.errors] == ["device/never_seen"]
+    assert result.errors == []
+    assert [(w.address, w.code) for w in result.warnings] == [
+        ("device/never_seen", "unknown_device")
+    ]

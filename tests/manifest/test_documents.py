@@ -9,6 +9,7 @@ from support.constants import QUICKSTART
 from support.manifests import NOW, head, write
 
 from webpush_iac import manifest
+from webpush_iac.errors import ManifestError
 from webpush_iac.state import DesiredState
 
 PROJECT = head("Project", "p")
@@ -47,8 +48,19 @@ def test_absent_project_keys_take_design_defaults(tmp_path: Path) -> None:
     )
     assert (project.qps, project.concurrency, project.timeout) == (450.0, 32, 10.0)
     assert (project.max_delete_percent, project.max_device_changes) == (30.0, 10000)
+    assert project.unknown_devices == "warn"
     assert project.managed_tag_globs == ()
     assert project.vars == {}
+
+
+def test_safety_unknown_devices_error_is_read_and_other_values_refused(tmp_path: Path) -> None:
+    write(tmp_path, "webpush-iac.yaml", PROJECT + "spec:\n  safety: {unknown_devices: error}\n")
+    assert manifest.load([tmp_path], now=NOW).project.unknown_devices == "error"
+    write(tmp_path, "webpush-iac.yaml", PROJECT + "spec:\n  safety: {unknown_devices: ignore}\n")
+    with pytest.raises(ManifestError) as err:
+        manifest.load([tmp_path], now=NOW)
+    (problem,) = err.value.problems
+    assert (problem.line, problem.path) == (5, "spec.safety.unknown_devices")
 
 
 def test_single_schedule_is_the_complete_api_body(quickstart: DesiredState) -> None:

@@ -70,3 +70,23 @@ def test_converged_project_has_no_drift_and_says_so() -> None:
     text = render_audit(report, "text")
     assert text.splitlines()[-1] == "No drift."
     assert "Quota: 1/1000 valid schedules in use." in text
+
+
+def test_audit_lists_unknown_devices_in_every_format_without_calling_it_drift() -> None:
+    report = build_audit(
+        desired_state(devices=[device("rid_gone", {"beta"})]),
+        live_state(device_errors={"rid_gone": "the API does not know this device (HTTP 404)"}),
+        now=NOW,
+    )
+    assert not report.has_drift
+    data = report.to_data()
+    assert data["summary"]["unknown_devices"] == 1
+    assert [(w["address"], w["code"]) for w in data["warnings"]] == [
+        ("device/rid_gone", "unknown_device")
+    ]
+    text = render_audit(report, "text")
+    assert "unknown_device  device/rid_gone" in text
+    assert text.splitlines()[-1] == "No drift in what could be checked; see the 1 warning."
+    md = render_audit(report, "markdown", show_identifiers=True)
+    assert "| unknown devices | 1 |" in md
+    assert "`unknown_device` `device/rid_gone`" in md

@@ -187,16 +187,63 @@ def test_alias_move_from_a_declared_device_gives_it_its_own_alias_instead_of_cle
     assert [r.body for r in b.requests] == [{"alias": "qa_bob"}]
 
 
-def test_unreadable_device_becomes_a_plan_error_not_a_crash() -> None:
+def test_unknown_device_is_a_warning_and_left_out_of_every_bulk_list() -> None:
     plan = diff(
         desired_state(devices=[device(RID_A, {"beta"}), device(RID_B, {"beta"})]),
+        live_state(devices=[live_device(RID_B)], device_errors={RID_A: "HTTP 404: not found"}),
+        now=NOW,
+    )
+    assert plan.errors == []
+    assert [(w.address, w.code, "HTTP 404" in w.message) for w in plan.warnings] == [
+        (f"device/{RID_A}", "unknown_device", True)
+    ]
+    assert [c.address for c in changes(plan, "device")] == [f"device/{RID_B}"]
+    (tag,) = changes(plan, "tag")
+    assert [r.body for r in tag.requests] == [{"registration_ids": {"add": [RID_B]}}]
+    assert RID_A not in plan.touched_devices()
+
+
+def test_unknown_device_is_a_plan_error_when_the_project_says_so() -> None:
+    plan = diff(
+        desired_state(
+            devices=[device(RID_A, {"beta"}), device(RID_B, {"beta"})], unknown_devices="error"
+        ),
         live_state(devices=[live_device(RID_B)], device_errors={RID_A: "HTTP 404: not found"}),
         now=NOW,
     )
     assert [(p.address, "HTTP 404" in p.message) for p in plan.errors] == [
         (f"device/{RID_A}", True)
     ]
+    assert plan.warnings == []
+
+
+def test_unknown_device_alias_is_left_alone() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, alias="qa_anna")]),
+        live_state(device_errors={RID_A: "HTTP 400: not in this app"}),
+        now=NOW,
+    )
+    assert plan.requests == []
+    assert not plan.has_mutations
+    assert [w.code for w in plan.warnings] == ["unknown_device"]
+
+
+def test_unreadable_device_is_a_warning_never_converged_and_others_still_plan() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta"}, alias="qa_anna"), device(RID_B, {"beta"})]),
+        live_state(
+            devices=[live_device(RID_B)],
+            unreadable={RID_A: "its read kept failing (HTTP 503)"},
+        ),
+        now=NOW,
+    )
+    assert plan.errors == []
+    (warning,) = plan.warnings
+    assert (warning.address, warning.code) == (f"device/{RID_A}", "device_unreadable")
+    assert "HTTP 503" in warning.message
+    assert "may still differ" in warning.message
     assert [c.address for c in changes(plan, "device")] == [f"device/{RID_B}"]
+    assert RID_A not in plan.touched_devices()
 
 
 def test_device_that_would_exceed_100_tags_is_a_plan_error() -> None:

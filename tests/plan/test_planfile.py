@@ -27,6 +27,7 @@ from support.plan import (
 
 from webpush_iac.errors import InvalidPlanError, StalePlanError
 from webpush_iac.plan import (
+    PlanWarning,
     diff,
     parse_plan_json,
     plan_from_data,
@@ -385,3 +386,29 @@ def test_device_fields_have_the_shape_the_planner_writes() -> None:
     dev = next(c for c in data["changes"] if c["address"].startswith("device/"))
     dev["fields"] = [{"path": "tags.add", "before": None, "after": True}]
     refused(resigned(data), "not a device field the planner writes")
+
+
+def test_saved_plan_round_trips_its_warnings() -> None:
+    plan = mixed_plan()
+    plan.warnings = [
+        PlanWarning("device/rid9", "unknown_device", "the API does not know this device"),
+        PlanWarning("schedule/new", "likely_rename", "both copies will send"),
+    ]
+    data = saved(plan)
+    assert data["warnings"] == [
+        {
+            "address": "device/rid9",
+            "code": "unknown_device",
+            "message": "the API does not know this device",
+        },
+        {"address": "schedule/new", "code": "likely_rename", "message": "both copies will send"},
+    ]
+    assert data["summary"]["warnings"] == 2
+    assert data["summary"]["unknown_devices"] == 1
+    assert plan_from_data(data, PLAN_KEY).warnings == plan.warnings
+
+
+def test_saved_plan_with_an_unknown_warning_code_is_malformed() -> None:
+    data = saved(mixed_plan())
+    data["warnings"] = [{"address": "device/x", "code": "made_up", "message": "m"}]
+    refused(resigned(data), "unknown warning code 'made_up'")

@@ -91,3 +91,33 @@ def test_result_markdown_masks_identifiers_and_json_round_trips() -> None:
     data = json.loads(render_result(partial_result(), "json"))
     assert data["summary"] == {"done": 1, "failed": 1, "not_attempted": 1}
     assert data["ok"] is False
+
+
+def test_markdown_puts_plan_warnings_in_the_warning_block_with_ids_masked() -> None:
+    md = render_plan(representative_plan(), "markdown")
+    block = md[md.index("> [!WARNING]") : md.index("<details>")]
+    assert "**1 warning:**" in block
+    assert "`unknown_device` `device/9e8d…f3e2`" in block
+    assert RID_D not in md
+    assert "| unknown devices | 1 |" in md
+
+
+def test_markdown_warning_block_appears_for_warnings_alone() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta"})]),
+        live_state(unreadable={RID_A: "its read kept failing (HTTP 503)"}),
+        now=NOW,
+    )
+    md = render_plan(plan, "markdown")
+    assert "> [!WARNING]" in md
+    assert "`device_unreadable`" in md
+    assert "| unreadable devices | 1 |" in md
+    assert "Live state matches" not in md
+
+
+def test_json_plan_carries_a_top_level_warnings_list() -> None:
+    data = json.loads(render_plan(representative_plan(), "json"))
+    assert [(w["address"], w["code"]) for w in data["warnings"]] == [
+        (f"device/{RID_D}", "unknown_device")
+    ]
+    assert set(data["warnings"][0]) == {"address", "code", "message"}

@@ -61,7 +61,7 @@ def test_empty_plan_says_no_changes() -> None:
     assert render_plan(plan, "text").splitlines()[-1] == (
         "No changes. Live state matches the manifests."
     )
-    assert "**No changes.**" in render_plan(plan, "markdown")
+    assert "**No changes. Live state matches the manifests.**" in render_plan(plan, "markdown")
 
 
 def test_unknown_format_is_a_config_error() -> None:

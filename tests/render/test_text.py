@@ -6,9 +6,19 @@ import json
 import re
 from dataclasses import replace
 
-from support.plan import partial_result, representative_plan
+from support.plan import (
+    NOW,
+    RID_A,
+    RID_D,
+    desired_state,
+    device,
+    live_state,
+    partial_result,
+    representative_plan,
+)
 
 from webpush_iac.apply.result import ApplyResult
+from webpush_iac.plan import Plan, diff
 from webpush_iac.render import render_plan, render_result
 
 
@@ -29,7 +39,9 @@ def test_ansi_colour_only_when_asked() -> None:
 def test_text_summary_line_counts_replace_as_create_and_delete() -> None:
     text = render_plan(representative_plan(), "text")
     assert (
-        text.splitlines()[-1] == "Plan: 2 to create, 3 to update, 3 to delete, 3 devices to change."
+        text.splitlines()[-1]
+        == "Plan: 2 to create, 3 to update, 3 to delete, 3 devices to change. "
+        "1 unknown device left out."
     )
 
 
@@ -66,3 +78,27 @@ def test_a_stopped_run_its_warnings_and_notes_are_in_every_format() -> None:
     assert data["stopped"] == "SIGTERM"
     assert data["warnings"] == ["the journal j.jsonl is incomplete (File too large)"]
     assert data["done"][0]["note"].startswith("the journal lacks this outcome")
+
+
+def _plan_with_unknown_device() -> Plan:
+    return diff(
+        desired_state(devices=[device(RID_A, {"beta"})]),
+        live_state(device_errors={RID_A: "the API does not know this device (HTTP 404)"}),
+        now=NOW,
+    )
+
+
+def test_text_lists_warnings_with_their_codes_in_a_warnings_block() -> None:
+    lines = render_plan(representative_plan(), "text").splitlines()
+    start = lines.index("Warnings (1):")
+    assert lines[start + 1].startswith(f"  unknown_device  device/{RID_D}: ")
+
+
+def test_a_plan_with_only_warnings_never_says_live_state_matches() -> None:
+    text = render_plan(_plan_with_unknown_device(), "text")
+    assert "matches" not in text
+    assert text.splitlines()[-1] == (
+        "No changes to apply, but see the 1 warning: live state may still differ where they say."
+        " 1 unknown device left out."
+    )
+    assert f"unknown_device  device/{RID_A}" in text

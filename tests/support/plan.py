@@ -185,12 +185,14 @@ def live_state(
     devices: Sequence[LiveDevice] = (),
     *,
     device_errors: dict[str, str] | None = None,
+    unreadable: dict[str, str] | None = None,
     alias_owners: dict[str, tuple[str, ...]] | None = None,
 ) -> LiveState:
     return LiveState(
         schedules=tuple(schedules),
         devices={d.registration_id: d for d in devices},
         device_errors=device_errors or {},
+        unreadable_devices=unreadable or {},
         alias_owners=alias_owners or {},
     )
 

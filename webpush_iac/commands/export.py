@@ -74,8 +74,9 @@ async def export_command(
         if rids:
             if progress is not None:
                 progress(f"reading {len(rids):,} device{'s' if len(rids) != 1 else ''}…")
-            devices, errors = await read_devices(client, rids, progress=progress)
-            for rid, why in sorted(errors.items()):
+            reads = await read_devices(client, rids, progress=progress)
+            devices = reads.devices
+            for rid, why in sorted({**reads.unknown, **reads.unreadable}.items()):
                 run.warnings.append(f"device {rid} skipped: {why}")
     _write(run, PROJECT_FILE, [project_document(settings)])
     seen: set[str] = set()

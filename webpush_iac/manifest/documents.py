@@ -254,6 +254,7 @@ def _project(
         timeout=spec.timeout,
         max_delete_percent=spec.safety.max_delete_percent,
         max_device_changes=spec.safety.max_device_changes,
+        unknown_devices=spec.safety.unknown_devices,
         vars=dict(spec.vars),
         source=doc.ref(),
     )

@@ -24,6 +24,7 @@ from webpush_iac.plan.model import (
     FieldChange,
     Plan,
     PlanProblem,
+    PlanWarning,
 )
 from webpush_iac.plan.planfile import (
     FORMAT_VERSION,
@@ -51,6 +52,7 @@ __all__ = [
     "FieldChange",
     "Plan",
     "PlanProblem",
+    "PlanWarning",
     "build_audit",
     "canonical_json",
     "check_format_version",

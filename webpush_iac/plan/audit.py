@@ -95,6 +95,9 @@ class AuditReport:
                 "unowned": len(self.unowned),
                 "fired": len(self.fired),
                 "expired": len(self.expired),
+                "unknown_devices": self.plan.warning_count("unknown_device"),
+                "unreadable_devices": self.plan.warning_count("device_unreadable"),
+                "warnings": len(self.plan.warnings),
                 "errors": len(self.errors),
             },
             "quota": {"used": self.quota_used, "limit": self.quota_limit},
@@ -105,6 +108,7 @@ class AuditReport:
             "fired": [c.to_data() for c in self.fired],
             "expired": [c.to_data() for c in self.expired],
             "errors": [p.to_data() for p in self.errors],
+            "warnings": [w.to_data() for w in self.plan.warnings],
         }
 
 

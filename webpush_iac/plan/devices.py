@@ -16,14 +16,23 @@ from collections import defaultdict
 
 from webpush_iac.apispec import MAX_TAGS_PER_DEVICE, TAG_CHUNK, device_path, tag_path
 from webpush_iac.plan.fingerprint import fingerprint_device
-from webpush_iac.plan.model import ApiRequest, Change, FieldChange, PlanProblem
+from webpush_iac.plan.model import ApiRequest, Change, FieldChange, PlanProblem, PlanWarning
 from webpush_iac.state import DesiredDevice, DesiredState, LiveDevice, LiveState
 
 
-def diff_devices(desired: DesiredState, live: LiveState) -> tuple[list[Change], list[PlanProblem]]:
-    """Per-device changes plus per-tag bulk changes; converged devices produce nothing."""
+def diff_devices(
+    desired: DesiredState, live: LiveState
+) -> tuple[list[Change], list[PlanProblem], list[PlanWarning]]:
+    """Per-device changes plus per-tag bulk changes; converged devices produce nothing.
+
+    A device that cannot be planned (unknown to the API, or its read kept failing) is left out of
+    every list, alias moves and bulk tag requests included, with a warning saying so: one stale
+    subscription must not hold back every other change (``safety.unknown_devices: error`` makes an
+    unknown device a plan error instead).
+    """
     changes: list[Change] = []
     problems: list[PlanProblem] = []
+    warnings: list[PlanWarning] = []
     adds: dict[str, list[str]] = defaultdict(list)
     removes: dict[str, list[str]] = defaultdict(list)
     owners = _alias_owners(live)
@@ -31,12 +40,31 @@ def diff_devices(desired: DesiredState, live: LiveState) -> tuple[list[Change], 
     for rid in sorted(desired.devices):
         want = desired.devices[rid]
         address = f"device/{rid}"
-        if rid in live.device_errors:
-            problems.append(PlanProblem(address, f"cannot plan: {live.device_errors[rid]}"))
-            continue
         have = live.devices.get(rid)
-        if have is None:
-            problems.append(PlanProblem(address, "cannot plan: its live state was not read"))
+        if rid in live.device_errors:
+            reason = live.device_errors[rid]
+            if desired.project.unknown_devices == "error":
+                problems.append(PlanProblem(address, f"cannot plan: {reason}"))
+            else:
+                warnings.append(
+                    PlanWarning(
+                        address,
+                        "unknown_device",
+                        f"{reason}; its tag and alias changes are left out (remove it from the "
+                        "manifests, or set safety.unknown_devices: error to stop the plan)",
+                    )
+                )
+            continue
+        if rid in live.unreadable_devices or have is None:
+            reason = live.unreadable_devices.get(rid, "its live state was not read")
+            warnings.append(
+                PlanWarning(
+                    address,
+                    "device_unreadable",
+                    f"{reason}; its tag and alias changes are left out this time, so it may "
+                    "still differ: run plan again",
+                )
+            )
             continue
         to_add = sorted(want.tags - have.tags - want.forbidden_tags)
         to_remove = sorted(
@@ -67,7 +95,7 @@ def diff_devices(desired: DesiredState, live: LiveState) -> tuple[list[Change], 
 
     for tag in sorted(adds.keys() | removes.keys()):
         changes.append(tag_change(tag, adds.get(tag, []), removes.get(tag, [])))
-    return changes, problems
+    return changes, problems, warnings
 
 
 def _device_change(

@@ -32,7 +32,7 @@ def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str =
     now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
     zone = project_zone(desired.project.timezone)
     schedule_changes, owned_count, deadlines = diff_schedules(desired, live, zone, now)
-    device_changes, problems = diff_devices(desired, live)
+    device_changes, problems, warnings = diff_devices(desired, live)
     problems.extend(_moved_into_the_past(schedule_changes, live, zone, now))
     not_after = min([now + PLAN_TTL, *deadlines])
     plan = Plan(
@@ -40,6 +40,7 @@ def diff(desired: DesiredState, live: LiveState, now: datetime, *, target: str =
         created_at=now,
         changes=[*device_changes, *schedule_changes],
         errors=problems,
+        warnings=warnings,
         target=safe_target(target),
         not_after=max(not_after, now),
         owned_live_count=owned_count,

@@ -44,6 +44,13 @@ RequestKind = Literal[
     "device.update",
 ]
 ChangeKind = Literal["schedule", "device", "tag"]
+# Stable codes a pipeline may match on; the message around them is for people and may change.
+WarningCode = Literal[
+    "unknown_device",  # the API does not know a declared device: its changes are left out
+    "device_unreadable",  # a device's read kept failing: its changes are left out this time
+    "likely_rename",  # an orphan equal to a create: both copies would send
+    "past_absent_unknown",  # a passed one-shot absent live: fired, or never created?
+]
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 
 ACTIONS: Final[tuple[Action, ...]] = get_args(Action)
@@ -51,6 +58,7 @@ MUTATING_ACTIONS: Final[tuple[Action, ...]] = ("create", "update", "replace", "d
 REQUEST_KINDS: Final[tuple[RequestKind, ...]] = get_args(RequestKind)
 CHANGE_KINDS: Final[tuple[ChangeKind, ...]] = get_args(ChangeKind)
 METHODS: Final[tuple[Method, ...]] = get_args(Method)
+WARNING_CODES: Final[tuple[WarningCode, ...]] = get_args(WarningCode)
 CREATED_ID: Final = "{created_id}"  # placeholder apply fills with the id a create returned
 
 
@@ -68,6 +76,10 @@ def is_change_kind(value: object) -> TypeGuard[ChangeKind]:
 
 def is_method(value: object) -> TypeGuard[Method]:
     return value in METHODS
+
+
+def is_warning_code(value: object) -> TypeGuard[WarningCode]:
+    return value in WARNING_CODES
 
 
 @dataclass(frozen=True)
@@ -169,6 +181,22 @@ class PlanProblem:
         return {"address": self.address, "message": self.message}
 
 
+@dataclass(frozen=True, order=True)
+class PlanWarning:
+    """Something a reviewer must know that is not a change and does not stop the plan: a device
+    left out, a create that may duplicate a send, a fact the tool cannot establish on its own."""
+
+    address: str
+    code: WarningCode
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.address}: {self.message}"
+
+    def to_data(self) -> JSON:
+        return {"address": self.address, "code": self.code, "message": self.message}
+
+
 def _order_key(change: Change) -> tuple[int, str]:
     """Devices, then tags, then schedule creates/updates, then deletions, then notes: the order
     apply sends them in, so a failure part-way never leaves fewer schedules than asked for."""
@@ -195,6 +223,7 @@ class Plan:
     created_at: datetime
     changes: list[Change] = field(default_factory=list)
     errors: list[PlanProblem] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
     target: str = ""
     not_after: datetime | None = None
     owned_live_count: int = 0
@@ -209,6 +238,7 @@ class Plan:
     def __post_init__(self) -> None:
         self.changes = sorted(self.changes, key=_order_key)
         self.errors = sorted(self.errors)
+        self.warnings = sorted(set(self.warnings))
         if self.not_after is None:
             self.not_after = self.created_at + PLAN_TTL
 
@@ -259,6 +289,9 @@ class Plan:
             "requests": len(reqs),
         }
 
+    def warning_count(self, code: WarningCode) -> int:
+        return sum(1 for w in self.warnings if w.code == code)
+
     def schedule_deletes(self) -> int:
         return sum(1 for r in self.requests if r.kind == "schedule.delete")
 
@@ -294,6 +327,7 @@ __all__ = [
     "MUTATING_ACTIONS",
     "PLAN_TTL",
     "REQUEST_KINDS",
+    "WARNING_CODES",
     "Action",
     "ApiRequest",
     "Change",
@@ -302,9 +336,12 @@ __all__ = [
     "Method",
     "Plan",
     "PlanProblem",
+    "PlanWarning",
     "RequestKind",
+    "WarningCode",
     "is_action",
     "is_change_kind",
     "is_method",
     "is_request_kind",
+    "is_warning_code",
 ]

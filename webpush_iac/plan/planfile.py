@@ -63,10 +63,13 @@ def plan_to_data(plan: Plan) -> JSON:
             **plan.summary(),
             "actions": plan.counts(),
             "errors": len(plan.errors),
+            "warnings": len(plan.warnings),
+            "unknown_devices": plan.warning_count("unknown_device"),
             "has_mutations": plan.has_mutations,
             "schedules_after_apply": plan.schedules_after_apply(),
         },
         "errors": [p.to_data() for p in plan.errors],
+        "warnings": [w.to_data() for w in plan.warnings],
         "changes": [c.to_data() for c in plan.changes],
     }
 

@@ -24,9 +24,11 @@ from webpush_iac.plan.model import (
     FieldChange,
     Plan,
     PlanProblem,
+    PlanWarning,
     is_action,
     is_change_kind,
     is_method,
+    is_warning_code,
 )
 from webpush_iac.plan.requests import show
 from webpush_iac.state import JSON, MAX_TIMEOUT
@@ -173,6 +175,7 @@ def _plan(top: _Reader) -> Plan:
         live_schedule_count=top.count("live_schedule_count"),
         settings=_settings(_Reader(top.raw("settings"), "settings")),
         errors=[_problem(_Reader(e, "errors[]")) for e in top.items("errors")],
+        warnings=[_warning(_Reader(w, "warnings[]")) for w in top.items("warnings")],
         changes=[_change(_Reader(c, f"changes[{n}]")) for n, c in enumerate(top.items("changes"))],
     )
     top.done()
@@ -222,6 +225,16 @@ def _problem(e: _Reader) -> PlanProblem:
     problem = PlanProblem(e.text("address"), e.text("message", empty=True, limit=_MAX_PROSE))
     e.done()
     return problem
+
+
+def _warning(w: _Reader) -> PlanWarning:
+    warning = PlanWarning(
+        w.text("address"),
+        w.member("code", is_warning_code, "warning code"),
+        w.text("message", empty=True, limit=_MAX_PROSE),
+    )
+    w.done()
+    return warning
 
 
 def _change(c: _Reader) -> Change:

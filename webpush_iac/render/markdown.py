@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from webpush_iac.apispec import safe_target, touched_registration_ids
 from webpush_iac.apply.result import ApplyResult, RequestOutcome
-from webpush_iac.plan import AuditReport, Change, Plan
+from webpush_iac.plan import AuditReport, Change, Plan, PlanWarning
 from webpush_iac.render.markup import (
     Group,
     assemble,
@@ -32,9 +32,11 @@ from webpush_iac.render.masking import id_spellings, mask_rid
 from webpush_iac.render.wording import (
     NOTE_ACTIONS,
     SIGNS,
+    audit_verdict,
     create_lines,
     device_lines,
     field_lines,
+    no_changes_sentence,
     plural,
     summary_sentence,
 )
@@ -58,6 +60,7 @@ def markdown_plan(plan: Plan, *, show_identifiers: bool = False, verbose: bool =
         ("API requests", s["requests"]),
     ]
     rows += [(a, counts[a]) for a in ("conflict", *NOTE_ACTIONS) if counts[a]]
+    rows += [(label, n) for label, n in _skipped_rows(plan) if n]
     if plan.errors:
         rows.append(("errors", len(plan.errors)))
     head = [
@@ -65,19 +68,28 @@ def markdown_plan(plan: Plan, *, show_identifiers: bool = False, verbose: bool =
         "",
         table(("", "count"), [(k, str(v)) for k, v in rows], right=True),
         "",
-        f"**{summary_sentence(plan)}**" if plan.has_mutations else "**No changes.**",
+        f"**{summary_sentence(plan) if plan.has_mutations else no_changes_sentence(plan)}**",
         "",
         _meta(plan.target, f"planned {format_time(plan.created_at)}")
         + (f" · valid until {format_time(plan.not_after)}" if plan.not_after else ""),
         "",
     ]
     head += _errors_block([str(p) for p in plan.errors], "This plan cannot be applied")
-    head += _warnings(plan.changes)
+    head += _warnings(plan.changes, plan.warnings)
     groups = _change_groups(plan.changes, mask, verbose)
     return assemble("\n".join(head), groups, id_spellings(_plan_rids(plan)) if mask else {})
 
 
-def _warnings(changes: list[Change]) -> list[str]:
+def _skipped_rows(plan: Plan) -> list[tuple[str, int]]:
+    return [
+        ("unknown devices", plan.warning_count("unknown_device")),
+        ("unreadable devices", plan.warning_count("device_unreadable")),
+        ("warnings", len(plan.warnings)),
+    ]
+
+
+def _warnings(changes: list[Change], warnings: list[PlanWarning]) -> list[str]:
+    """The one warning block: deletes, broadcasts, then the plan's own warnings."""
     deletes = [c for c in changes if any(r.kind == "schedule.delete" for r in c.requests)]
     casts = [c for c in changes if c.broadcast and c.mutating and c.action != "delete"]
     lines: list[str] = []
@@ -86,6 +98,14 @@ def _warnings(changes: list[Change]) -> list[str]:
         lines.append(f"> **Deletes {plural(n, 'live schedule')}:** " + _list(deletes))
     if casts:
         lines.append("> **Sends to all subscribers (`to: all`):** " + _list(casts))
+    if warnings:
+        items = [
+            f"> - {code(w.code)} {code(w.address)}: {escape(w.message)}"
+            for w in warnings[:_LIST_CAP]
+        ]
+        if len(warnings) > _LIST_CAP:
+            items.append(f"> - and {len(warnings) - _LIST_CAP} more")
+        lines.append("\n".join([f"> **{plural(len(warnings), 'warning')}:**", *items]))
     if not lines:
         return []
     return ["> [!WARNING]", *join_quote(lines), ""]
@@ -210,7 +230,8 @@ def _plan_rids(plan: Plan) -> set[str]:
             to = push.get("to") if isinstance(push, dict) else None
             if isinstance(to, dict) and isinstance(to.get("registration_id"), list):
                 rids.update(map(str, to["registration_id"]))
-    rids.update(p.address.partition("/")[2] for p in plan.errors if p.address.startswith("device/"))
+    addresses = [p.address for p in plan.errors] + [w.address for w in plan.warnings]
+    rids.update(a.partition("/")[2] for a in addresses if a.startswith("device/"))
     return rids
 
 
@@ -226,9 +247,10 @@ def markdown_audit(report: AuditReport, *, show_identifiers: bool = False) -> st
         ("unowned", len(report.unowned)),
         ("fired", len(report.fired)),
         ("expired", len(report.expired)),
+        *_skipped_rows(report.plan),
         ("errors", len(report.errors)),
     ]
-    verdict = "Drift found." if report.has_drift else "No drift."
+    verdict = audit_verdict(report)
     head = [
         f"### webpush-iac audit: {code(report.project)}",
         "",
@@ -240,6 +262,7 @@ def markdown_audit(report: AuditReport, *, show_identifiers: bool = False) -> st
         "",
     ]
     head += _errors_block([str(p) for p in report.errors], "Some objects could not be checked")
+    head += _warnings([], report.plan.warnings)
     changes = [*report.drift, *(c for c in report.conflicts if c not in report.drift)]
     changes += [c for c in report.plan.changes if c.action in NOTE_ACTIONS]
     groups = _change_groups(changes, mask, verbose=False)

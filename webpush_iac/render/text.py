@@ -10,11 +10,14 @@ from webpush_iac.plan import AuditReport, Change, Plan
 from webpush_iac.render.wording import (
     NOTE_ACTIONS,
     SIGNS,
+    audit_verdict,
     create_lines,
     device_lines,
     field_lines,
+    no_changes_sentence,
     plural,
     summary_sentence,
+    warning_lines,
 )
 from webpush_iac.times import format_time
 
@@ -26,6 +29,7 @@ _COLORS: Final = {
     "!": "1;31",
     "=": "2",
     "note": "36",
+    "warning": "33",
     "error": "31",
     "bold": "1",
 }
@@ -52,6 +56,7 @@ def text_plan(plan: Plan, paint: Paint, verbose: bool) -> str:
         )
     lines.append("")
     lines.extend(_text_body(plan.changes, paint, verbose))
+    lines.extend(_text_warnings(plan, paint))
     if plan.errors:
         lines.append(
             paint("error", f"Errors ({len(plan.errors)}), so this plan cannot be applied:")
@@ -61,8 +66,16 @@ def text_plan(plan: Plan, paint: Paint, verbose: bool) -> str:
     if plan.has_mutations:
         lines.append(paint("bold", summary_sentence(plan)))
     else:
-        lines.append(paint("bold", "No changes. Live state matches the manifests."))
+        lines.append(paint("bold", no_changes_sentence(plan)))
     return "\n".join(lines)
+
+
+def _text_warnings(plan: Plan, paint: Paint) -> list[str]:
+    if not plan.warnings:
+        return []
+    lines = [paint("warning", f"Warnings ({len(plan.warnings)}):")]
+    lines += [paint("warning", f"  {line}") for line in warning_lines(plan.warnings)]
+    return [*lines, ""]
 
 
 def _text_body(changes: list[Change], paint: Paint, verbose: bool) -> list[str]:
@@ -116,13 +129,13 @@ def text_audit(report: AuditReport, paint: Paint) -> str:
         lines.append("")
     notes = [c for c in plan.changes if c.action in NOTE_ACTIONS]
     lines.extend(_text_body(notes, paint, verbose=False))
+    lines.extend(_text_warnings(plan, paint))
     if report.errors:
         lines.append(paint("error", f"Errors ({len(report.errors)}):"))
         lines.extend(paint("error", f"  {p}") for p in report.errors)
         lines.append("")
     lines.append(f"Quota: {report.quota_used}/{report.quota_limit} valid schedules in use.")
-    verdict = "Drift found." if report.has_drift else "No drift."
-    lines.append(paint("bold", verdict))
+    lines.append(paint("bold", audit_verdict(report)))
     return "\n".join(lines)
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any, Final
 
 from webpush_iac.apispec import unsegment
-from webpush_iac.plan import Change, Plan
+from webpush_iac.plan import AuditReport, Change, Plan, PlanWarning
 from webpush_iac.render.masking import Mask, keep, mask_alias, mask_audience, mask_rid
 
 SIGNS: Final = {
@@ -26,10 +26,48 @@ def plural(n: int, word: str) -> str:
 
 def summary_sentence(plan: Plan) -> str:
     s = plan.summary()
-    return (
+    sentence = (
         f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
         f"{plural(s['devices'], 'device')} to change."
     )
+    return sentence + skipped_devices(plan)
+
+
+def no_changes_sentence(plan: Plan) -> str:
+    """Only "matches" when nothing was left out: a warning may hide a difference."""
+    if not plan.warnings:
+        return "No changes. Live state matches the manifests."
+    return (
+        f"No changes to apply, but see the {plural(len(plan.warnings), 'warning')}: "
+        "live state may still differ where they say." + skipped_devices(plan)
+    )
+
+
+def audit_verdict(report: AuditReport) -> str:
+    if report.has_drift:
+        return "Drift found."
+    if report.plan.warnings:
+        n = len(report.plan.warnings)
+        return f"No drift in what could be checked; see the {plural(n, 'warning')}."
+    return "No drift."
+
+
+def skipped_devices(plan: Plan) -> str:
+    """`` 2 unknown devices and 1 unreadable device left out.`` (empty when none)."""
+    counts = (
+        (plan.warning_count("unknown_device"), "unknown"),
+        (plan.warning_count("device_unreadable"), "unreadable"),
+    )
+    parts = [f"{n} {word} device{'' if n == 1 else 's'}" for n, word in counts if n]
+    return f" {' and '.join(parts)} left out." if parts else ""
+
+
+def warning_lines(warnings: list[PlanWarning]) -> list[str]:
+    """``code  address: message``, codes aligned, in plan order."""
+    if not warnings:
+        return []
+    width = max(len(w.code) for w in warnings)
+    return [f"{w.code.ljust(width)}  {w}" for w in warnings]
 
 
 def fmt_value(value: Any) -> str:
@@ -143,12 +181,16 @@ __all__ = [
     "NOTE_ACTIONS",
     "SIGNS",
     "alias_previous_owners",
+    "audit_verdict",
     "create_lines",
     "describe_audience",
     "describe_trigger",
     "device_lines",
     "field_lines",
     "fmt_value",
+    "no_changes_sentence",
     "plural",
+    "skipped_devices",
     "summary_sentence",
+    "warning_lines",
 ]

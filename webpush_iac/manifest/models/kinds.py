@@ -141,6 +141,11 @@ class Safety(StrictModel):
 
     max_delete_percent: float = Field(30.0, ge=0, le=100)
     max_device_changes: int = Field(10_000, ge=0)
+    unknown_devices: Literal["warn", "error"] = Field(
+        "warn",
+        description="A declared device the API does not know: warn (its changes are left out, "
+        "everything else proceeds) or error (the plan stops).",
+    )
 
 
 class ProjectSpec(StrictModel):
