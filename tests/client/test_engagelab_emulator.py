@@ -158,8 +158,8 @@ async def test_dropped_connection_is_retried_for_a_read(client: EngageLabClient)
     with pytest.raises(TransportError) as info:
         await client.list_tags()
     assert not isinstance(info.value, AmbiguousWriteError)
-    assert client.stats.transport_errors == 1 + client.max_retries
-    assert client.stats.retries == client.max_retries
+    assert client.stats.transport_errors == 1 + client.stats.retries
+    assert client.max_retries < client.stats.retries <= client.read_budget[0]  # reads outlast
 
 
 async def test_dropped_push_is_ambiguous_after_one_attempt(client: EngageLabClient) -> None:

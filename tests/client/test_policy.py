@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -224,24 +225,60 @@ async def test_500_without_a_retriable_code_is_retried_exactly_once(body: bytes)
 
 async def test_500_with_retriable_code_27000_is_retried_like_any_transient_failure() -> None:
     server = Server(answer(500, nested(27000, "memory")))
-    async with make_client(server, max_retries=3) as client:
+    async with make_client(server, read_budget=(3, 60.0)) as client:
         with pytest.raises(ServerError):
             await client.get_device("r1")
     assert len(server.requests) == 4
 
 
-async def test_retries_stop_after_max_retries() -> None:
+async def test_write_retries_stop_after_max_retries() -> None:
     server = Server(answer(503, b""))
     async with make_client(server, max_retries=3) as client:
+        with pytest.raises(ServerError):
+            await client.request("PUT", "/v4/schedules/s1", json={"enabled": True})
+    assert len(server.requests) == 4
+
+
+async def test_read_retries_stop_after_the_read_budgets_count() -> None:
+    server = Server(answer(503, b""))
+    async with make_client(server, max_retries=0, read_budget=(3, 60.0)) as client:
         with pytest.raises(ServerError):
             await client.list_tags()
     assert len(server.requests) == 4
 
 
+async def test_a_read_rides_out_a_burst_that_would_exhaust_a_writes_retries() -> None:
+    burst = [answer(503, nested(21030, "busy"))] * 9
+    reads = Server(*burst, answer(200, {"tags": []}))
+    async with make_client(reads) as client:
+        assert await client.list_tags() == []
+    assert len(reads.requests) == 10
+    writes = Server(*burst, answer(200, b""))
+    async with make_client(writes) as client:
+        with pytest.raises(ServerError):
+            await client.request("PUT", "/v4/schedules/s1", json={"enabled": True})
+    assert len(writes.requests) == 1 + client.max_retries
+
+
+async def test_a_read_stops_once_its_backoff_would_pass_the_time_budget(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = Server(answer(503, b""))
+    sleeps = Sleeps()
+    caplog.set_level(logging.DEBUG, logger="webpush_iac.client")
+    async with make_client(server, sleep=sleeps, read_budget=(20, 5.0)) as client:
+        with pytest.raises(ServerError):
+            await client.list_tags()
+    backoff = [d for d in sleeps.calls if d > 0]  # the token bucket may add zero waits
+    assert sum(backoff) <= 5.0
+    assert len(server.requests) == len(sleeps.calls) + 1 < 1 + client.read_budget[0]
+    assert any("giving up after" in r.getMessage() for r in caplog.records)
+
+
 async def test_backoff_grows_exponentially_with_full_jitter_under_the_cap() -> None:
     server = Server(answer(504, b""))
     sleeps = Sleeps()
-    async with make_client(server, sleep=sleeps, max_retries=8) as client:
+    async with make_client(server, sleep=sleeps, read_budget=(8, 60.0)) as client:
         with pytest.raises(ServerError):
             await client.list_tags()
     ceilings = [min(10.0, 0.2 * 2**n) for n in range(8)]

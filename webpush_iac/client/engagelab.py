@@ -47,6 +47,7 @@ from webpush_iac.client.policy import (
     transport_error,
 )
 from webpush_iac.client.ratelimit import Clock, Sleep, TokenBucket, shared_bucket
+from webpush_iac.client.retrybudget import READ_BUDGET, retry_budget
 from webpush_iac.errors import (
     ApiError,
     RateLimitedError,
@@ -131,6 +132,7 @@ class EngageLabClient(EndpointsMixin):
         read_only: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 5,
+        read_budget: tuple[int, float] = READ_BUDGET,  # a GET's retries, seconds of backoff
         transport: httpx.AsyncBaseTransport | None = None,
         asgi_app: ASGIApp | None = None,
         sleep: Sleep | None = None,
@@ -142,12 +144,12 @@ class EngageLabClient(EndpointsMixin):
     ) -> None:
         if transport is not None and asgi_app is not None:
             raise ValueError("pass transport or asgi_app, not both")
-        if concurrency < 1 or max_retries < 0 or not timeout > 0:
-            raise ValueError("concurrency must be >= 1, max_retries >= 0 and timeout > 0")
+        if concurrency < 1 or min(max_retries, *read_budget) < 0 or not timeout > 0:
+            raise ValueError("concurrency must be >= 1, retries and read budget >= 0, timeout > 0")
         self.base_url = check_base_url(base_url, in_process=asgi_app is not None)
         self.credentials = credentials
         self.read_only = read_only
-        self.max_retries = max_retries
+        self.max_retries, self.read_budget = max_retries, read_budget
         self.timeout = float(timeout)
         self.stats = ClientStats()
         if limiter is None:
@@ -224,10 +226,11 @@ class EngageLabClient(EndpointsMixin):
         """Send one API call with rate limiting and retries; return the decoded answer.
 
         ``idempotent`` overrides the method/path rule of docs/api-notes.md "Retries" (only
-        idempotent calls are retried). A non-idempotent call whose outcome is unknown raises
-        AmbiguousWriteError. ``before_send`` runs before every attempt once it holds its
-        in-flight slot and rate-limit permit, so a journal written there records a call exactly
-        when it goes out; if it raises, nothing is sent and its exception propagates unchanged.
+        idempotent calls are retried: writes ``max_retries`` times, a GET within ``read_budget``);
+        a non-idempotent call whose outcome is unknown raises AmbiguousWriteError. ``before_send``
+        runs before every attempt once it holds its in-flight slot and rate-limit permit, so a
+        journal written there records a call exactly when it goes out; if it raises, nothing is
+        sent and its exception propagates unchanged.
         """
         method = method.upper()
         if not path.startswith("/"):
@@ -237,6 +240,7 @@ class EngageLabClient(EndpointsMixin):
         if idempotent is None:
             idempotent = is_idempotent(method, path)
         retry_refusals = idempotent or retry_when_rate_limited(method, path)
+        budget = retry_budget(method, self.max_retries, self.read_budget)
         plain_500s = 0
         timeouts = 0
         attempt = 0
@@ -250,20 +254,21 @@ class EngageLabClient(EndpointsMixin):
                 return answer.data
             if answer.timed_out is not None and idempotent:
                 timeouts += 1
-                if timeouts >= TIMEOUT_ATTEMPTS or attempt > self.max_retries:
+                if timeouts >= TIMEOUT_ATTEMPTS or attempt > budget.max_retries:
                     raise no_answer_error(method, path, answer.timed_out, self.timeout, attempt)
             if isinstance(error, ApiError) and error.status == 500:
                 plain_500s += 1  # retriable codes (27000) are retried whatever this count says
             refused = isinstance(error, RateLimitedError) and retry_refusals
-            if (not idempotent and not refused) or attempt > self.max_retries:
+            if not idempotent and not refused:
                 raise error
             if isinstance(error, ApiError) and not is_retriable(error, plain_500s_seen=plain_500s):
                 raise error
             delay = backoff_delay(
                 attempt - 1, self._rng, base=self._backoff[0], cap=self._backoff[1]
             )
-            if answer.retry_after is not None:
-                delay = max(delay, answer.retry_after)
+            delay = max(delay, answer.retry_after or 0.0)  # a longer Retry-After wins
+            if not budget.take(attempt - 1, delay, f"{method} {path}"):
+                raise error
             self.stats.retries += 1
             logger.debug("%s %s: retry %d in %.3fs", method, path, attempt, delay)
             await self._sleep(delay)
