@@ -76,6 +76,7 @@ class DesiredSchedule:
     push: JSON
     template: str | None = None
     source: SourceRef | None = None
+    renamed_from: str | None = None  # metadata.renamed_from: the live prefix+OLD is this schedule
 
     @property
     def trigger_kind(self) -> str:
@@ -126,6 +127,9 @@ class DesiredState:
     schedules: dict[str, DesiredSchedule] = field(default_factory=dict)
     devices: dict[str, DesiredDevice] = field(default_factory=dict)
     tags: dict[str, TagPolicy] = field(default_factory=dict)
+    # Schedule names (metadata.name and renamed_from) the manifests declared at --baseline REF;
+    # None without a baseline. Tells a fired single from one that was never created.
+    baseline_schedules: frozenset[str] | None = None
 
     def is_managed_tag(self, tag: str) -> bool:
         return tag in self.tags or any(

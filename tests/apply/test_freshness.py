@@ -51,6 +51,31 @@ async def test_saved_plan_refused_when_a_planned_create_now_exists() -> None:
     assert api.mutations() == []
 
 
+async def test_saved_rename_refused_when_the_new_name_appeared_or_the_old_task_changed() -> None:
+    api = FakeApi()
+    sid = api.add_schedule("iac_digest", trigger={"single": {"time": "2027-01-01 00:00:00"}})
+    change = Change(
+        "schedule/weekly",
+        "update",
+        requests=(ApiRequest("PUT", f"/v4/schedules/{sid}", body("weekly"), "schedule.update"),),
+        fingerprints={f"schedule:{sid}": fingerprint_schedule(api.schedules[sid])},
+        live_name="iac_weekly",
+        schedule_id=sid,
+        renamed_from="digest",
+    )
+    plan = plan_of(change)
+    async with client_for(api) as client:
+        await verify_saved_plan(client, plan, target=plan.target, now=NOW)  # unchanged: fine
+        other = api.add_schedule("iac_weekly")  # someone created the new name meanwhile
+        with pytest.raises(StalePlanError, match="schedule/weekly"):
+            await verify_saved_plan(client, plan, target=plan.target, now=NOW)
+        del api.schedules[other]
+        api.schedules[sid]["enabled"] = False  # the renamed task itself moved on
+        with pytest.raises(StalePlanError, match="schedule/weekly"):
+            await verify_saved_plan(client, plan, target=plan.target, now=NOW)
+    assert api.mutations() == []
+
+
 async def test_saved_plan_refused_when_a_device_moved_on() -> None:
     api = FakeApi()
     api.devices["r1"] = {"tags": ["beta"], "alias": ""}

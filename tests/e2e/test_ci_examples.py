@@ -482,6 +482,30 @@ def test_apply_step_passes_apply_exit_codes_through(tmp_path: Path, code: int) -
     assert "stub output for apply" in (where / "summary").read_text()
 
 
+RECONCILE = re.compile(r"^\s*webpush-iac (plan|apply|audit) ([^\n]*)", re.MULTILINE)
+
+
+def test_every_ci_template_that_reads_manifests_passes_a_baseline() -> None:
+    """Without one, a past single absent live cannot be told fired from never created."""
+    calls = []
+    for path in [*sorted(WORKFLOWS.glob("*.yml")), CI / "gitlab-ci.yml"]:
+        text = "\n".join(
+            line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+        )
+        for command, rest in RECONCILE.findall(text):
+            if command == "apply" and "--plan" in rest:
+                continue  # a saved plan reads no manifests: its plan call carried the baseline
+            calls.append((path.name, command, "--baseline" in rest))
+    assert {(name, command) for name, command, _ in calls} >= {
+        ("webpush-iac-plan.yml", "plan"),
+        ("webpush-iac-apply.yml", "plan"),
+        ("webpush-iac-audit.yml", "audit"),
+        ("gitlab-ci.yml", "plan"),
+        ("gitlab-ci.yml", "audit"),
+    }
+    assert [c for c in calls if not c[2]] == []
+
+
 def test_gitlab_pipeline_has_the_same_three_stages() -> None:
     gitlab = load_yaml(CI / "gitlab-ci.yml")
     assert gitlab["stages"] == ["plan", "apply", "audit"]

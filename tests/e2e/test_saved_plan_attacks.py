@@ -145,6 +145,7 @@ def _extra_change(address: str, request: dict[str, Any], **fields: Any) -> dict[
         "reason": "",
         "broadcast": False,
         "preview": None,
+        "renamed_from": None,
     }
     change.update(fields)
     return change

@@ -142,3 +142,25 @@ def test_a_path_outside_any_repository_is_a_config_error(tmp_path: Path) -> None
     outside.mkdir()
     with pytest.raises(ConfigError, match="baseline: git rev-parse failed"):
         manifest.baseline_registration_ids([outside], "HEAD")
+
+
+def test_baseline_also_names_the_schedules_declared_at_the_ref_and_their_old_names(
+    repo: Path,
+) -> None:
+    old = commit(
+        repo,
+        {
+            "webpush-iac.yaml": head("Project", "p"),
+            "schedules.yaml": head("Schedule", "launch")
+            + "spec: {broken: true}\n---\n"
+            + head("Schedule", metadata="{name: weekly, renamed_from: digest}")
+            + "spec: {}\n---\n"
+            + head("Template", "launch_tpl")
+            + "spec: {}\n",
+        },
+        "old",
+    )
+    commit(repo, {"schedules.yaml": None}, "drop them")
+    before = manifest.read_baseline([repo], old)
+    assert before.schedules == {"launch", "weekly", "digest"}
+    assert manifest.read_baseline([repo], "HEAD").schedules == frozenset()

@@ -174,3 +174,63 @@ def test_message_content_replaces_the_notification(tmp_path: Path) -> None:
         "request_id": "r1",
         "custom_args": {"campaign": "c1"},
     }
+
+
+SPEC = (
+    "spec:\n  trigger: {single: {time: '2027-01-01 00:00:00'}}\n"
+    "  push: {to: all, notification: {alert: a, url: 'https://e.com'}}\n"
+)
+
+
+def renamed(name: str, old: str) -> str:
+    return head("Schedule", metadata=f"{{name: {name}, renamed_from: {old}}}") + SPEC
+
+
+def test_renamed_from_reaches_the_desired_schedule(tmp_path: Path) -> None:
+    write(tmp_path, "m.yaml", PROJECT + "---\n" + renamed("weekly", "digest"))
+    schedule = manifest.load([tmp_path], now=NOW).schedules["weekly"]
+    assert (schedule.name, schedule.live_name, schedule.renamed_from) == (
+        "weekly",
+        "iac_weekly",
+        "digest",
+    )
+
+
+def test_renamed_from_naming_a_schedule_still_declared_is_an_error_at_its_line(
+    tmp_path: Path,
+) -> None:
+    text = (
+        PROJECT
+        + "---\n"
+        + head("Schedule", "digest")
+        + SPEC
+        + "---\n"
+        + renamed("weekly", "digest")
+    )
+    write(tmp_path, "m.yaml", text)
+    with pytest.raises(ManifestError) as err:
+        manifest.load([tmp_path], now=NOW)
+    (problem,) = err.value.problems
+    assert (problem.line, problem.path) == (14, "metadata.renamed_from")
+    assert "Schedule 'digest' is still declared (at " in problem.message
+    assert "m.yaml:5:1)" in problem.message
+
+
+def test_two_schedules_renamed_from_one_old_name_is_an_error(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "m.yaml",
+        PROJECT + "---\n" + renamed("weekly", "digest") + "---\n" + renamed("daily", "digest"),
+    )
+    with pytest.raises(ManifestError) as err:
+        manifest.load([tmp_path], now=NOW)
+    (problem,) = err.value.problems
+    assert problem.path == "metadata.renamed_from"
+    assert problem.message.endswith("m.yaml:5:1")
+    assert "'digest' is already renamed by the Schedule at " in problem.message
+
+
+def test_renamed_from_its_own_name_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "m.yaml", PROJECT + "---\n" + renamed("weekly", "weekly"))
+    with pytest.raises(ManifestError, match="is the schedule's own name"):
+        manifest.load([tmp_path], now=NOW)

@@ -168,13 +168,19 @@ def test_zone_type_2_single_counts_as_fired_once_utc_plus_14_reached_it() -> Non
     assert only(plan, "schedule/console").action == "create"
 
 
-def test_fired_single_still_listed_live_with_differences_is_not_updated() -> None:
+def test_listed_single_past_its_time_is_still_updated_the_list_beats_the_clock() -> None:
     want = schedule("launch", single("2026-05-01 09:00:00"), push(title="new"))
-    have = live_from(schedule("launch", single("2026-05-01 09:00:00"), push(title="old")))
-    change = only(diff(desired_state([want]), live_state([have]), now=NOW), "schedule/launch")
-    assert change.action == "fired"
-    assert change.requests == ()
+    have = live_from(
+        schedule("launch", single("2026-05-01 09:00:00"), push(title="old")), schedule_id="l1"
+    )
+    plan = diff(desired_state([want]), live_state([have]), now=NOW)
+    change = only(plan, "schedule/launch")
+    assert change.action == "update"
+    assert [(r.method, r.path) for r in change.requests] == [("PUT", "/v4/schedules/l1")]
     assert [f.path for f in change.fields] == ["push.body.notification.web.title"]
+    assert plan.errors == []
+    assert plan.not_after is not None
+    assert plan.not_after > NOW  # a past time sets no deadline
 
 
 def test_fired_single_still_listed_live_and_equal_is_noop() -> None:
@@ -183,15 +189,21 @@ def test_fired_single_still_listed_live_and_equal_is_noop() -> None:
     assert only(plan, "schedule/launch").action == "noop"
 
 
-def test_expired_periodical_is_neither_created_nor_updated() -> None:
+def test_absent_periodical_past_its_end_is_expired_and_never_created() -> None:
     old = periodical(start="2025-01-01 00:00:00", end="2025-12-31 23:59:59")
-    absent = schedule("old_series", old)
-    present = schedule("old_listed", old, push(title="new"))
-    have = live_from(schedule("old_listed", old, push(title="old")))
-    plan = diff(desired_state([absent, present]), live_state([have]), now=NOW)
+    plan = diff(desired_state([schedule("old_series", old)]), live_state(), now=NOW)
     assert only(plan, "schedule/old_series").action == "expired"
-    assert only(plan, "schedule/old_listed").action == "expired"
     assert not plan.has_mutations
+    assert plan.warnings == []  # a periodical past its end cannot send again either way
+
+
+def test_listed_periodical_past_its_end_is_paired_and_updated() -> None:
+    old = periodical(start="2025-01-01 00:00:00", end="2025-12-31 23:59:59")
+    want = schedule("old_listed", old, push(title="new"))
+    have = live_from(schedule("old_listed", old, push(title="old")))
+    plan = diff(desired_state([want]), live_state([have]), now=NOW)
+    assert only(plan, "schedule/old_listed").action == "update"
+    assert plan.errors == []
 
 
 def test_intelligent_counts_as_fired_once_backup_time_passed() -> None:

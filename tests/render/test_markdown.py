@@ -96,7 +96,8 @@ def test_result_markdown_masks_identifiers_and_json_round_trips() -> None:
 def test_markdown_puts_plan_warnings_in_the_warning_block_with_ids_masked() -> None:
     md = render_plan(representative_plan(), "markdown")
     block = md[md.index("> [!WARNING]") : md.index("<details>")]
-    assert "**1 warning:**" in block
+    assert "**2 warnings:**" in block
+    assert "`past_absent_unknown` `schedule/launch`" in block
     assert "`unknown_device` `device/9e8d…f3e2`" in block
     assert RID_D not in md
     assert "| unknown devices | 1 |" in md
@@ -118,6 +119,7 @@ def test_markdown_warning_block_appears_for_warnings_alone() -> None:
 def test_json_plan_carries_a_top_level_warnings_list() -> None:
     data = json.loads(render_plan(representative_plan(), "json"))
     assert [(w["address"], w["code"]) for w in data["warnings"]] == [
-        (f"device/{RID_D}", "unknown_device")
+        (f"device/{RID_D}", "unknown_device"),
+        ("schedule/launch", "past_absent_unknown"),
     ]
     assert set(data["warnings"][0]) == {"address", "code", "message"}

@@ -90,8 +90,9 @@ def _plan_with_unknown_device() -> Plan:
 
 def test_text_lists_warnings_with_their_codes_in_a_warnings_block() -> None:
     lines = render_plan(representative_plan(), "text").splitlines()
-    start = lines.index("Warnings (1):")
-    assert lines[start + 1].startswith(f"  unknown_device  device/{RID_D}: ")
+    start = lines.index("Warnings (2):")
+    assert lines[start + 1].startswith(f"  unknown_device       device/{RID_D}: ")
+    assert lines[start + 2].startswith("  past_absent_unknown  schedule/launch: ")
 
 
 def test_a_plan_with_only_warnings_never_says_live_state_matches() -> None:

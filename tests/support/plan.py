@@ -100,6 +100,7 @@ def schedule(
     *,
     enabled: bool = True,
     prefix: str = PREFIX,
+    renamed_from: str | None = None,
 ) -> DesiredSchedule:
     return DesiredSchedule(
         name=name,
@@ -107,6 +108,7 @@ def schedule(
         enabled=enabled,
         trigger=trigger if trigger is not None else single(),
         push=payload if payload is not None else push(),
+        renamed_from=renamed_from,
     )
 
 
@@ -165,9 +167,11 @@ def desired_state(
     devices: Sequence[DesiredDevice] = (),
     *,
     tags: dict[str, str] | None = None,
+    baseline: Sequence[str] | None = None,
     **project: Any,
 ) -> DesiredState:
-    """``tags`` maps tag name to mode; tags named by devices default to exact, as the loader does."""
+    """``tags`` maps tag name to mode; tags named by devices default to exact, as the loader does.
+    ``baseline``: the schedule names declared at ``--baseline`` (None: no baseline)."""
     modes = dict(tags or {})
     for d in devices:
         for t in d.tags | d.forbidden_tags:
@@ -177,6 +181,7 @@ def desired_state(
         schedules={s.name: s for s in schedules},
         devices={d.registration_id: d for d in devices},
         tags={t: TagPolicy(t, mode) for t, mode in modes.items()},  # type: ignore[arg-type]
+        baseline_schedules=frozenset(baseline) if baseline is not None else None,
     )
 
 

@@ -63,9 +63,9 @@ async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: 
 
     Checked in order: ``not_after``, the target, then every touched object is re-read (GET by id,
     GET device) and its fingerprint compared, and every schedule it updates or deletes must still
-    carry the ownership prefix; a schedule the plan creates must still be absent (else applying
-    would make a duplicate). ``not_after`` is checked again against the server's clock once
-    we have it, because the server is what fires schedules.
+    carry the ownership prefix; a schedule the plan creates, or the new name of one it renames,
+    must still be absent (else applying would make a duplicate). ``not_after`` is checked again
+    against the server's clock once we have it, because the server is what fires schedules.
     """
     check_offline(plan, target=target, now=now)
     mutating = [c for c in plan.changes if c.requests]
@@ -97,11 +97,17 @@ async def verify_saved_plan(client: Requester, plan: Plan, *, target: str, now: 
         for r in c.requests
         if r.method.upper() == "POST" and r.path.rstrip("/") == SCHEDULES_PATH
     }
-    if creates:
+    # A rename must not land beside a task that took the new name meanwhile: two would send.
+    renames = {c.live_name: c for c in mutating if c.renamed_from and c.live_name}
+    if creates or renames:
         for live in await client.list_schedules():
-            creator = creates.get(str(live.get("name")))
-            if creator is not None and str(live.get("schedule_id")) not in ids_deleted_by(creator):
+            name, schedule_id = str(live.get("name")), str(live.get("schedule_id"))
+            creator = creates.get(name)
+            if creator is not None and schedule_id not in ids_deleted_by(creator):
                 moved.add(creator.address)
+            renamer = renames.get(name)
+            if renamer is not None and schedule_id != renamer.schedule_id:
+                moved.add(renamer.address)
     if client.server_time is not None:
         check_fresh(plan, client.server_time)
     if moved:

@@ -18,7 +18,7 @@ import json
 import stat
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -53,7 +53,7 @@ from webpush_iac.errors import (
     StalePlanError,
 )
 from webpush_iac.live import read_live
-from webpush_iac.manifest import baseline_registration_ids, load
+from webpush_iac.manifest import load, read_baseline
 from webpush_iac.plan import (
     AuditReport,
     Plan,
@@ -87,12 +87,14 @@ async def _open(
 
 def load_desired(paths: Paths, *, baseline: str | None = None) -> DesiredState:
     """Manifests → DesiredState; with a baseline ref its devices are known too, so a device
-    dropped from an exact tag since then loses the tag."""
+    dropped from an exact tag since then loses the tag, and its schedule names tell a fired single
+    from one that was never created."""
     roots = list(paths) or ["."]
-    extra: set[str] = set()
-    if baseline:
-        extra = baseline_registration_ids(roots, baseline)
-    return load(roots, extra_known_devices=sorted(extra))
+    if not baseline:
+        return load(roots)
+    before = read_baseline(roots, baseline)
+    state = load(roots, extra_known_devices=sorted(before.registration_ids))
+    return replace(state, baseline_schedules=before.schedules)
 
 
 def _now(server_time: datetime | None) -> datetime:

@@ -7,17 +7,20 @@ and nowhere else; every problem they find becomes a located :class:`~webpush_iac
 from webpush_iac.manifest.documents import LoadResult
 from webpush_iac.manifest.files import (
     PROJECT_FILES,
+    Baseline,
     baseline_registration_ids,
     group_paths,
     identifiers,
     load,
     load_report,
+    read_baseline,
 )
 from webpush_iac.manifest.sourcemap import display_path
 from webpush_iac.manifest.yaml import dump_yaml, parse_documents
 
 __all__ = [
     "PROJECT_FILES",
+    "Baseline",
     "LoadResult",
     "baseline_registration_ids",
     "display_path",
@@ -27,4 +30,5 @@ __all__ = [
     "load",
     "load_report",
     "parse_documents",
+    "read_baseline",
 ]

@@ -1,13 +1,19 @@
-"""Registration ids named by the manifests at another git commit (``--baseline REF``).
+"""What the manifests declared at another git commit (``--baseline REF``): devices and schedules.
 
 Without a baseline a device dropped from an ``exact`` tag's list is simply no longer known, so it
 would keep the tag forever. Reading the manifests as they were at the merge base (or the previous
-commit) makes those devices known again, with no desired tags. Old manifests may be invalid by
-today's rules, so they are read best-effort: whatever parses and looks like an id counts.
+commit) makes those devices known again, with no desired tags.
+
+Schedules: the API forgets a single once it has fired, so a past single absent live is either fired
+or never created, and only git can tell which. A schedule the baseline already declared was applied
+before (fired); one it did not declare is new, and with its time past it would never be sent.
+
+Old manifests may be invalid by today's rules, so they are read best-effort: whatever parses and
+looks like an id or a name counts.
 
 Git is read through ``git ls-tree`` and one ``git cat-file --batch-check``/``--batch`` pair per
-round, so a large tree costs a handful of processes, not one per file. The YAML parser is passed in (only ``manifest.yaml``
-imports ruamel.yaml).
+round, so a large tree costs a handful of processes, not one per file. The YAML parser is passed
+in (only ``manifest.yaml`` imports ruamel.yaml).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,14 +40,29 @@ _RID = re.compile(REGISTRATION_ID_PATTERN)
 _SUFFIXES = (".yaml", ".yml")
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """``registration_ids``: from Device ``registration_id`` and Tag ``members``/``members_file``/
+    ``remove``. ``schedules``: every Schedule ``metadata.name`` (and ``renamed_from``)."""
+
+    registration_ids: frozenset[str] = frozenset()
+    schedules: frozenset[str] = frozenset()
+
+
 def registration_ids(paths: Sequence[str | Path], git_ref: str, *, parse: Parse) -> set[str]:
-    """Ids from Device ``registration_id`` and Tag ``members``/``members_file``/``remove``.
+    """Ids from Device ``registration_id`` and Tag ``members``/``members_file``/``remove``."""
+    return set(declared(paths, git_ref, parse=parse).registration_ids)
+
+
+def declared(paths: Sequence[str | Path], git_ref: str, *, parse: Parse) -> Baseline:
+    """Devices and schedule names the manifests under ``paths`` declared at ``git_ref``.
 
     A ``members_file`` is read only when it lies inside the manifest tree as it was at the ref
     (the folder of its ``webpush-iac.yaml``), as :mod:`~webpush_iac.manifest.named_files` demands
     of files on disk; one outside it, or over the size cap, names no devices.
     """
     found: set[str] = set()
+    schedules: set[str] = set()
     for raw in paths or ["."]:
         path = Path(raw).resolve()
         folder = path if path.is_dir() else path.parent
@@ -59,9 +81,20 @@ def registration_ids(paths: Sequence[str | Path], git_ref: str, *, parse: Parse)
         for name, text in _cat(root, git_ref, files).items():
             for data in parse(text, name):
                 found.update(_ids(data, name, tree, member_files))
+                schedules.update(_schedule_names(data))
         for text in _cat(root, git_ref, member_files).values():
             found.update(rid for _, _, rid in id_lines(text) if _RID.match(rid))
-    return found
+    return Baseline(frozenset(found), frozenset(schedules))
+
+
+def _schedule_names(data: Any) -> set[str]:
+    if not isinstance(data, dict) or data.get("kind") != "Schedule":
+        return set()
+    metadata = data.get("metadata")
+    if not isinstance(metadata, dict):
+        return set()
+    names = (metadata.get("name"), metadata.get("renamed_from"))
+    return {n for n in names if isinstance(n, str) and n}
 
 
 def _tree(files: list[str], given: PurePosixPath) -> PurePosixPath:

@@ -81,6 +81,7 @@ def build_state(
     }
     templates = _validate(by_kind["Template"], TemplateModel, context, problems)
     schedules = _validate(by_kind["Schedule"], ScheduleModel, context, problems)
+    _check_renames(schedules, problems)
     devices = _validate(by_kind["Device"], DeviceModel, context, problems)
     tags = _validate(by_kind["Tag"], TagModel, context, problems)
 
@@ -165,7 +166,37 @@ def _render_schedule(
         push=rendered.push,
         template=schedule.spec.push.template,
         source=doc.ref(),
+        renamed_from=schedule.metadata.renamed_from,
     )
+
+
+def _check_renames(
+    schedules: list[tuple[SourceDoc, ScheduleModel]], problems: list[Problem]
+) -> None:
+    """A rename names one old schedule that is no longer declared, and no other rename claims it:
+    otherwise the plan could pair one live task with two documents."""
+    declared = {s.metadata.name: doc for doc, s in schedules}
+    claimed: dict[str, SourceDoc] = {}
+    where = ("metadata", "renamed_from")
+    for doc, schedule in schedules:
+        old = schedule.metadata.renamed_from
+        if old is None:
+            continue
+        if old == schedule.metadata.name:
+            problems.append(doc.problem(where, "is the schedule's own name; drop it"))
+        elif old in declared:
+            problems.append(
+                doc.problem(
+                    where,
+                    f"Schedule '{old}' is still declared (at {declared[old].ref()}); a renamed "
+                    "schedule's old name must not be declared too",
+                )
+            )
+        first = claimed.setdefault(old, doc)
+        if first is not doc:
+            problems.append(
+                doc.problem(where, f"'{old}' is already renamed by the Schedule at {first.ref()}")
+            )
 
 
 def _aware(now: datetime | None) -> datetime:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from webpush_iac.errors import Problem
 from webpush_iac.manifest import baseline as _baseline
+from webpush_iac.manifest.baseline import Baseline
 from webpush_iac.manifest.documents import LoadResult, build_state
 from webpush_iac.manifest.membership import named_identifiers
 from webpush_iac.manifest.named_files import MAX_NAMED_FILE_BYTES, PROJECT_FILES
@@ -25,12 +26,14 @@ from webpush_iac.state import DesiredState
 
 __all__ = [
     "PROJECT_FILES",
+    "Baseline",
     "LoadResult",
     "baseline_registration_ids",
     "group_paths",
     "identifiers",
     "load",
     "load_report",
+    "read_baseline",
     "read_documents",
 ]
 
@@ -83,6 +86,11 @@ def identifiers(paths: Sequence[str | Path]) -> tuple[set[str], set[str]]:
     text for a pull request is masked with them even when the manifests do not validate."""
     docs, _, _ = read_documents(paths)
     return named_identifiers(docs)
+
+
+def read_baseline(paths: Sequence[str | Path], git_ref: str) -> Baseline:
+    """Devices and schedule names the manifests declared at ``git_ref``."""
+    return _baseline.declared(paths, git_ref, parse=parse_quietly)
 
 
 def group_paths(paths: Sequence[str | Path]) -> list[list[str]]:

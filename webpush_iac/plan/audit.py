@@ -64,6 +64,10 @@ class AuditReport:
         return self._action("expired")
 
     @property
+    def missed(self) -> list[Change]:
+        return self._action("missed")
+
+    @property
     def errors(self) -> list[PlanProblem]:
         return self.plan.errors
 
@@ -95,6 +99,7 @@ class AuditReport:
                 "unowned": len(self.unowned),
                 "fired": len(self.fired),
                 "expired": len(self.expired),
+                "missed": len(self.missed),
                 "unknown_devices": self.plan.warning_count("unknown_device"),
                 "unreadable_devices": self.plan.warning_count("device_unreadable"),
                 "warnings": len(self.plan.warnings),
@@ -107,6 +112,7 @@ class AuditReport:
             "unowned": [c.to_data() for c in self.unowned],
             "fired": [c.to_data() for c in self.fired],
             "expired": [c.to_data() for c in self.expired],
+            "missed": [c.to_data() for c in self.missed],
             "errors": [p.to_data() for p in self.errors],
             "warnings": [w.to_data() for w in self.plan.warnings],
         }

@@ -33,6 +33,7 @@ Action = Literal[
     "noop",
     "fired",
     "expired",
+    "missed",
     "orphan",
     "unowned",
 ]
@@ -114,8 +115,9 @@ class ApiRequest:
 class Change:
     """One addressed object and what the plan does to it.
 
-    ``requests`` is empty for informational actions (noop, fired, expired, orphan, unowned, and a
-    conflict while prune is off). ``fingerprints`` maps ``schedule:<id>`` / ``device:<rid>`` to the
+    ``requests`` is empty for informational actions (noop, fired, expired, missed, orphan, unowned,
+    and a conflict while prune is off); ``missed`` is a single whose time passed before it was ever
+    created (a plan error goes with it). ``fingerprints`` maps ``schedule:<id>`` / ``device:<rid>`` to the
     hash of the live object as read, so apply can refuse when it moved on since planning.
     """
 
@@ -131,6 +133,7 @@ class Change:
     reason: str = ""
     broadcast: bool = False
     preview: JSON | None = None
+    renamed_from: str | None = None  # metadata.renamed_from when this change renames the live task
 
     @property
     def kind(self) -> ChangeKind:
@@ -164,6 +167,7 @@ class Change:
             "reason": self.reason,
             "broadcast": self.broadcast,
             "preview": self.preview,
+            "renamed_from": self.renamed_from,
         }
 
 

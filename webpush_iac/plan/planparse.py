@@ -259,6 +259,7 @@ def _change(c: _Reader) -> Change:
         reason=c.text("reason", empty=True, limit=_MAX_PROSE),
         broadcast=c.flag("broadcast"),
         preview=_preview(c.obj("preview"), c.where),
+        renamed_from=c.opt_text("renamed_from"),
     )
     c.done()
     if kind == "device":

@@ -1,10 +1,11 @@
 """Schedules: pair desired and live by live name, and decide create, update, replace or delete.
 
 Both sides are normalised (``normalize``) and compared with ``==`` first; field paths are only
-computed (``field_paths``) for the pairs that differ. Clock rules: a one-shot schedule whose fire
-time has passed is ``fired`` and never re-created (the API drops fired tasks from its list, so
-re-creating "missing" ones would re-send the push on every apply); a periodical whose end has
-passed is ``expired``.
+computed (``field_paths``) for the pairs that differ. A document pairs with the live task of its
+name, or with ``prefix + renamed_from`` (``renames``). The list beats the clock: a listed task is
+diffed whatever the clock says, and only an absent one can be fired, expired or missed
+(``lifecycle``), never re-created, since re-creating "missing" fired tasks would re-send the push
+on every apply.
 
 Duplicates (several owned live schedules with one name) only come from a fault or from two applies
 at once, and every extra copy sends the push once more, so the plan deletes the extras whatever
@@ -16,24 +17,44 @@ reports the change.
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from webpush_iac.apispec import SCHEDULES, schedule_path
 from webpush_iac.plan.field_paths import field_changes
 from webpush_iac.plan.fingerprint import schedule_fingerprint
-from webpush_iac.plan.lifecycle import lifecycle
-from webpush_iac.plan.model import CREATED_ID, ApiRequest, Change
+from webpush_iac.plan.lifecycle import absent_passed, lifecycle, passed_while_listed
+from webpush_iac.plan.model import (
+    CREATED_ID,
+    ApiRequest,
+    Change,
+    FieldChange,
+    PlanProblem,
+    PlanWarning,
+)
 from webpush_iac.plan.normalize import normalize_desired, normalize_live
 from webpush_iac.plan.preview import notification_preview
+from webpush_iac.plan.renames import claim, likely_renames
 from webpush_iac.state import JSON, DesiredSchedule, DesiredState, LiveSchedule, LiveState
 from webpush_iac.times import fire_time
 
 
+@dataclass
+class ScheduleDiff:
+    """Every schedule change, with what the plan needs besides: problems, warnings, the owned
+    count (for the delete threshold) and the fire times of what is sent (for ``not_after``)."""
+
+    changes: list[Change] = field(default_factory=list)
+    problems: list[PlanProblem] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
+    owned_count: int = 0
+    deadlines: list[datetime] = field(default_factory=list)
+
+
 def diff_schedules(
     desired: DesiredState, live: LiveState, zone: ZoneInfo, now: datetime
-) -> tuple[list[Change], int, list[datetime]]:
+) -> ScheduleDiff:
     prefix = desired.project.prefix
     prune = desired.project.prune_schedules
     owned: dict[str, list[LiveSchedule]] = {}
@@ -43,30 +64,46 @@ def diff_schedules(
             owned.setdefault(schedule.name, []).append(schedule)
         else:
             unowned.append(schedule)
-    owned_count = sum(len(v) for v in owned.values())
+    out = ScheduleDiff(owned_count=sum(len(v) for v in owned.values()))
 
-    changes: list[Change] = []
-    deadlines: list[datetime] = []
+    creates: list[tuple[DesiredSchedule, Change]] = []
     for name in sorted(desired.schedules):
         want = desired.schedules[name]
-        copies = owned.pop(want.live_name, [])
+        copies, renamed_from, problem = claim(want, owned, prefix)
+        out.problems.extend([problem] if problem else [])
+        kept, extras, matched = (copies[0] if copies else None), list[LiveSchedule](), False
         if len(copies) > 1:
             kept, extras, matched = _keeper(want, copies)
-            change = _conflict(_pair(want, kept, zone, now), kept, extras, matched)
-        else:
-            change = _pair(want, copies[0] if copies else None, zone, now)
-        if change.action in ("create", "update", "replace") or (
-            change.action == "conflict" and change.requests
-        ):
+        change = _pair(want, kept, zone, now, renamed_from)
+        passed = lifecycle(want.trigger, zone, now) if kept is None else None
+        if passed is not None:
+            change, problems, warnings = absent_passed(
+                want, change, passed, desired.baseline_schedules
+            )
+            out.problems.extend(problems)
+            out.warnings.extend(warnings)
+        if extras and kept is not None:
+            change = _conflict(change, kept, extras, matched)
+        if kept is not None:
+            listed = passed_while_listed(want, kept, change, zone, now)
+            out.problems.extend([listed] if listed else [])
+        if change.requests:
             moment = fire_time(want.trigger, zone)
-            if moment is not None:
-                deadlines.append(moment)
-        changes.append(change)
+            if moment is not None and moment > now:  # a listed task past its time: no deadline
+                out.deadlines.append(moment)
+        if change.action == "create":
+            creates.append((want, change))
+        out.changes.append(change)
 
+    orphans: list[LiveSchedule] = []
     for live_name, copies in owned.items():
-        changes.append(_undeclared(live_name, copies, prefix, prune))
+        change = _undeclared(live_name, copies, prefix, prune)
+        if change.action == "orphan":
+            orphans.append(copies[0])
+        out.changes.append(change)
+    out.warnings.extend(likely_renames(creates, orphans, prefix))
     for schedule in unowned:
-        changes.append(
+        out.changes.append(
             Change(
                 address=f"schedule/{schedule.name}",
                 action="unowned",
@@ -77,13 +114,22 @@ def diff_schedules(
                 "never changed",
             )
         )
-    return changes, owned_count, deadlines
+    return out
 
 
 def _pair(
-    want: DesiredSchedule, have: LiveSchedule | None, zone: ZoneInfo, now: datetime
+    want: DesiredSchedule,
+    have: LiveSchedule | None,
+    zone: ZoneInfo,
+    now: datetime,
+    renamed_from: str | None = None,
 ) -> Change:
-    """The change for one desired schedule and the live copy it is paired with (if any)."""
+    """The change for one desired schedule and the live copy it is paired with (if any).
+
+    A listed copy is diffed whatever the clock says: it is still valid, so a correction reaches it
+    (or the API refuses because it fired meanwhile, which apply reports). ``renamed_from`` means
+    ``have`` still carries the old name: one PUT renames it and carries every other change.
+    """
     after = normalize_desired(want)
     base = Change(
         address=f"schedule/{want.name}",
@@ -93,28 +139,22 @@ def _pair(
         broadcast=want.push.get("to") == "all",
         preview=notification_preview(want.push),
     )
-    passed = lifecycle(want.trigger, zone, now)
     if have is None:
-        if passed == "fired":
-            return replace(base, action="fired", reason=_passed_reason(want, "fired"))
-        if passed == "expired":
-            return replace(base, action="expired", reason=_passed_reason(want, "expired"))
+        passed = lifecycle(want.trigger, zone, now)
+        if passed is not None:
+            return replace(base, action=passed)  # the caller words it (``absent_passed``)
         return replace(base, action="create", requests=create_requests(want))
 
     before = normalize_live(have, want)
-    base = replace(base, before=before, schedule_id=have.schedule_id)
-    if before == after:
+    base = replace(base, before=before, schedule_id=have.schedule_id, renamed_from=renamed_from)
+    if before == after and renamed_from is None:
         return base  # no fingerprint: nothing will be sent, and hashing 1000 copies is not free
     base = replace(base, fingerprints={f"schedule:{have.schedule_id}": schedule_fingerprint(have)})
     fields = field_changes(before, after)
-    if passed is not None:
-        return replace(
-            base,
-            action=passed,
-            fields=fields,
-            reason=_passed_reason(want, passed) + "; the live copy differs but the API no longer "
-            "accepts updates to it",
-        )
+    renaming = ""
+    if renamed_from is not None:
+        fields = (FieldChange("name", have.name, want.live_name), *fields)
+        renaming = f"renamed from {renamed_from}"
     live_kind = next(iter(before["trigger"]), None)
     if live_kind != want.trigger_kind:
         return replace(
@@ -123,7 +163,7 @@ def _pair(
             fields=fields,
             requests=(_delete_request(have), *create_requests(want)),
             reason=f"trigger kind changes from {live_kind} to {want.trigger_kind}, which the API "
-            "cannot update in place",
+            "cannot update in place" + (f"; {renaming}" if renaming else ""),
         )
     return replace(
         base,
@@ -132,6 +172,7 @@ def _pair(
         requests=(
             ApiRequest("PUT", schedule_path(have.schedule_id), _body(want), "schedule.update"),
         ),
+        reason=f"{renaming} in place: one PUT, no second copy" if renaming else "",
     )
 
 
@@ -238,12 +279,4 @@ def _delete_request(have: LiveSchedule) -> ApiRequest:
     return ApiRequest("DELETE", schedule_path(have.schedule_id), None, "schedule.delete")
 
 
-def _passed_reason(want: DesiredSchedule, passed: str) -> str:
-    spec: JSON = next(iter(want.trigger.values()), {})
-    if passed == "expired":
-        return f"periodical end {spec.get('end')} has passed; not created or updated"
-    when = spec.get("time") or spec.get("backup_time")
-    return f"{want.trigger_kind} fire time {when} has passed; never re-created"
-
-
-__all__ = ["create_requests", "diff_schedules", "schedule_id_order"]
+__all__ = ["ScheduleDiff", "create_requests", "diff_schedules", "schedule_id_order"]

@@ -38,6 +38,7 @@ from webpush_iac.render.wording import (
     field_lines,
     no_changes_sentence,
     plural,
+    shown_address,
     summary_sentence,
 )
 from webpush_iac.times import format_time
@@ -112,7 +113,7 @@ def _warnings(changes: list[Change], warnings: list[PlanWarning]) -> list[str]:
 
 
 def _list(changes: list[Change]) -> str:
-    shown = [f"{code(c.address)} ({c.action})" for c in changes[:_LIST_CAP]]
+    shown = [f"{code(shown_address(c))} ({c.action})" for c in changes[:_LIST_CAP]]
     more = len(changes) - _LIST_CAP
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
@@ -174,7 +175,9 @@ def _tag_row(change: Change) -> str:
 def change_block(change: Change, mask: bool) -> str:
     """One schedule change: a folded block with its field diff and notification preview."""
     sign = SIGNS.get(change.action, "~")
-    summary = f"<code>{html.escape(sign)} {change.action}</code> {html.escape(change.address)}"
+    summary = (
+        f"<code>{html.escape(sign)} {change.action}</code> {html.escape(shown_address(change))}"
+    )
     parts = [f"<details><summary>{summary}</summary>", ""]
     if change.reason:
         parts += [escape(change.reason), ""]
@@ -247,6 +250,7 @@ def markdown_audit(report: AuditReport, *, show_identifiers: bool = False) -> st
         ("unowned", len(report.unowned)),
         ("fired", len(report.fired)),
         ("expired", len(report.expired)),
+        ("missed", len(report.missed)),
         *_skipped_rows(report.plan),
         ("errors", len(report.errors)),
     ]

@@ -16,6 +16,7 @@ from webpush_iac.render.wording import (
     field_lines,
     no_changes_sentence,
     plural,
+    shown_address,
     summary_sentence,
     warning_lines,
 )
@@ -100,7 +101,7 @@ def _text_body(changes: list[Change], paint: Paint, verbose: bool) -> list[str]:
 
 def _text_change(change: Change, paint: Paint) -> list[str]:
     sign = SIGNS.get(change.action, "~")
-    head = f"  {paint(sign, sign)} {change.address}"
+    head = f"  {paint(sign, sign)} {shown_address(change)}"
     if change.kind == "tag":
         return [f"{head}: {change.reason}"]
     if change.kind == "device":

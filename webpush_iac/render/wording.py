@@ -17,7 +17,14 @@ SIGNS: Final = {
     "conflict": "!",
     "noop": "=",
 }
-NOTE_ACTIONS: Final = ("fired", "expired", "orphan", "unowned")
+NOTE_ACTIONS: Final = ("fired", "expired", "missed", "orphan", "unowned")
+
+
+def shown_address(change: Change) -> str:
+    """``schedule/NEW (renamed from OLD)`` for a rename, the address otherwise."""
+    if change.renamed_from:
+        return f"{change.address} (renamed from {change.renamed_from})"
+    return change.address
 
 
 def plural(n: int, word: str) -> str:
@@ -190,6 +197,7 @@ __all__ = [
     "fmt_value",
     "no_changes_sentence",
     "plural",
+    "shown_address",
     "skipped_devices",
     "summary_sentence",
     "warning_lines",

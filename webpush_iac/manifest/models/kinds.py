@@ -275,6 +275,11 @@ class ScheduleSpec(StrictModel):
 
 class ScheduleMetadata(Metadata):
     name: ApiName
+    renamed_from: ApiName | None = Field(
+        None,
+        description="The schedule's previous metadata.name: the live task prefix+OLD is renamed "
+        "in place with one update (no delete, no second send). A no-op once the rename landed.",
+    )
 
 
 class ScheduleModel(_Document):
