@@ -18,6 +18,8 @@ Why it is shaped this way:
   failure, a server that stopped answering, a journal that cannot be written or a stop request
   (SIGTERM, SIGINT) each say no further call should start: apply stops starting them, lets the
   ones in flight end, and reports the rest as not attempted rather than sending doomed calls.
+* A schedule write refused because the task's time passed meanwhile (``refusals``) is reported in
+  those words; a delete of a task that already left the list counts as done.
 """
 
 from __future__ import annotations
@@ -25,11 +27,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from webpush_iac.apispec import SCHEDULES
 from webpush_iac.apply.calls import Guard, Requester, _CallFailed, _NotSent, send
 from webpush_iac.apply.creates import Entry, create_schedule, remove_duplicates
 from webpush_iac.apply.journal import DEFAULT_JOURNAL_DIR, Journal
+from webpush_iac.apply.refusals import explain_refusal
 from webpush_iac.apply.result import ApplyResult, RequestOutcome
 from webpush_iac.concurrency import StopRequest, run_all
 from webpush_iac.errors import JournalError
@@ -40,7 +44,7 @@ from webpush_iac.plan import (
     Plan,
 )
 from webpush_iac.progress import STAGE_APPLY, Progress, ProgressCounter
-from webpush_iac.times import format_time
+from webpush_iac.times import format_time, project_zone
 
 SCHEDULES_PATH = SCHEDULES
 
@@ -99,11 +103,16 @@ def _is_create(req: ApiRequest) -> bool:
 
 class _Applier:
     def __init__(
-        self, client: Requester, guard: Guard, counter: ProgressCounter | None = None
+        self,
+        client: Requester,
+        guard: Guard,
+        counter: ProgressCounter | None = None,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.client = client
         self.guard = guard
         self.counter = counter
+        self.zone = zone or ZoneInfo("UTC")  # the project zone: when a zone_type 1 time passes
 
     async def run(self, changes: Sequence[Change], result: ApplyResult) -> None:
         entries: dict[int, list[Entry]] = {}
@@ -170,8 +179,16 @@ class _Applier:
             except _NotSent as exc:
                 return self._skip(out, change, pos, exc.reason)
             except _CallFailed as exc:
-                error = str(exc.error) or type(exc.error).__name__
-                return self._stop(out, change, pos, sent, error, exc.note)
+                refusal = await explain_refusal(self.client, change, sent, exc.error, self.zone)
+                if refusal is None:
+                    error = str(exc.error) or type(exc.error).__name__
+                    return self._stop(out, change, pos, sent, error, exc.note)
+                self.guard.journal.note(
+                    "refusal", address=change.address, path=sent.path, verdict=refusal.message
+                )
+                if not refusal.done:
+                    return self._stop(out, change, pos, sent, refusal.message, exc.note)
+                outcome = RequestOutcome(change.address, sent, note=refusal.message)
             out.append(("done", outcome))
         return out
 
@@ -245,7 +262,8 @@ async def apply_plan(
         except JournalError as exc:
             guard.journal_failed(exc)  # nothing is sent: every intent now refuses
         counter.start()
-        await _Applier(client, guard, counter).run(mutating, result)
+        zone = project_zone(str(plan.settings.get("timezone") or "UTC"))
+        await _Applier(client, guard, counter, zone).run(mutating, result)
         _end_run(jrnl, guard, result)
     except BaseException as exc:
         if stop and jrnl.failure is None:

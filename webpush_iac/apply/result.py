@@ -23,7 +23,8 @@ class RequestOutcome:
     """One request of one change; ``created_id`` is the schedule id a create returned.
 
     ``note`` says what the operator should know beyond the outcome: that the journal lacks this
-    outcome (it could not be written), or why a request the plan did not hold was sent.
+    outcome (it could not be written), why a request the plan did not hold was sent, or why a
+    request counts as done although the API refused it (a delete of a task already off the list).
     """
 
     address: str
