@@ -20,7 +20,8 @@ from click.testing import CliRunner, Result
 from support.cli import run_cli
 from support.constants import APP_KEY, MASTER_SECRET, QUICKSTART
 from support.emulator import Admin
-from support.manifests import project, project_yaml, single_schedule, to_yaml, write_tree
+from support.git import commit, init
+from support.manifests import in_days, project, project_yaml, single_schedule, to_yaml, write_tree
 from support.silent_server import silent_server
 
 from webpush_iac.cli import cli
@@ -430,3 +431,25 @@ def test_plan_file_that_is_not_a_regular_file_is_refused_without_reading(in_tmp:
         result = invoke("apply", "--plan", path, "--emulator")
         assert result.exit_code == 1, result.output
         assert "not a regular file" in result.stderr
+
+
+def test_a_new_past_single_fails_plan_with_a_baseline_and_only_warns_without(in_tmp: Path) -> None:
+    repo = init(in_tmp / "repo")
+    base = commit(repo, {"webpush-iac.yaml": project_yaml()}, "empty project")
+    write_tree(
+        repo,
+        {
+            "webpush-iac.yaml": project_yaml(),
+            "a.yaml": single_schedule("launch", time=in_days(-1)),
+        },
+    )
+    strict = invoke("plan", str(repo), "--emulator", "--baseline", base)
+    assert strict.exit_code == 1, strict.output
+    assert "schedule/launch" in strict.stdout
+    assert "would never be sent" in strict.stdout + strict.stderr
+    loose = invoke("plan", str(repo), "--emulator", "--detailed-exitcode")
+    assert loose.exit_code == 0, loose.output  # warnings are not changes
+    assert "Warnings (1):" in loose.stdout
+    assert "past_absent_unknown  schedule/launch" in loose.stdout
+    as_json = invoke("plan", str(repo), "--emulator", "--format", "json")
+    assert [w["code"] for w in json.loads(as_json.stdout)["warnings"]] == ["past_absent_unknown"]
