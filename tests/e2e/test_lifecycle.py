@@ -285,3 +285,41 @@ async def test_an_update_that_arrives_after_the_task_fired_says_so_and_a_replan_
         assert only(again, "schedule/launch").action == "fired"
         assert not again.has_mutations
         assert await live_names(r) == ["iac_other"]
+
+
+async def test_a_create_that_arrives_after_its_time_says_it_will_never_be_sent(
+    mode: str, tmp_path: Path
+) -> None:
+    with rig(mode) as r:
+        root = tree(tmp_path / "m", schedule_doc("launch", {"single": {"time": wall(W)}}))
+        base = r.base_url
+
+        def jump(inner: Any) -> ClockJump:
+            return ClockJump(inner, base, "POST", wall(W + timedelta(minutes=1)))
+
+        run = await r.apply(root, tmp_path / "journal", wrap=jump)
+        (failed,) = run.result.failed
+        assert "its time passed before the create reached the API" in failed.error
+        assert await live_names(r) == []
+        again = await r.plan(root)
+        assert [w.code for w in again.warnings] == ["past_absent_unknown"]
+        assert not again.has_mutations
+
+
+async def test_a_prune_delete_of_a_task_that_fired_meanwhile_counts_as_done(
+    mode: str, tmp_path: Path
+) -> None:
+    with rig(mode) as r:
+        root = tree(tmp_path / "m", schedule_doc("old", {"single": {"time": wall(W)}}))
+        await converge(r, root, tmp_path)
+        tree(root, prune=True)
+        base = r.base_url
+
+        def jump(inner: Any) -> ClockJump:
+            return ClockJump(inner, base, "DELETE", wall(W + timedelta(minutes=1)))
+
+        run = await r.apply(root, tmp_path / "journal", wrap=jump)
+        assert run.result.ok, run.result.to_data()
+        (done,) = run.result.done
+        assert "already left the list" in done.note
+        assert not (await r.plan(root)).has_mutations
