@@ -9,6 +9,7 @@ from webpush_iac.plan import Change, Plan, diff, fingerprint_device
 
 RID_A = "1a0018970a5c6c1"
 RID_B = "1a0018970a5c7d2"
+RID_C = "1a0018970a5c8e3"
 
 
 def changes(plan: Plan, kind: str) -> list[Change]:
@@ -168,6 +169,25 @@ def test_alias_held_by_a_device_that_could_not_be_read_is_a_plan_error() -> None
     assert problem.address == f"device/{RID_A}"
     assert f"held by device/{RID_B}" in problem.message
     assert "device not found" in problem.message
+
+
+def test_alias_held_by_a_device_whose_read_kept_failing_is_a_warning_for_the_new_holder() -> None:
+    plan = diff(
+        desired_state(devices=[device(RID_A, {"beta"}, alias="qa_anna"), device(RID_C, {"beta"})]),
+        live_state(
+            devices=[live_device(RID_A), live_device(RID_C)],
+            unreadable={RID_B: "its read kept failing (HTTP 503)"},
+            alias_owners={"qa_anna": (RID_B,)},
+        ),
+        now=NOW,
+    )
+    assert plan.errors == []
+    (warning,) = plan.warnings
+    assert (warning.address, warning.code) == (f"device/{RID_A}", "device_unreadable")
+    assert f"held by device/{RID_B}" in warning.message
+    assert "HTTP 503" in warning.message
+    assert [c.address for c in changes(plan, "device")] == [f"device/{RID_C}"]
+    assert RID_A not in plan.touched_devices()  # its tag change is left out of the bulk list too
 
 
 def test_alias_move_from_a_declared_device_gives_it_its_own_alias_instead_of_clearing() -> None:

@@ -84,7 +84,17 @@ def diff_devices(
         try:
             change = _device_change(desired, live, want, have, to_add, to_remove, owners)
         except _Unplannable as exc:
-            problems.append(PlanProblem(address, str(exc)))
+            if not exc.unreadable:
+                problems.append(PlanProblem(address, str(exc)))
+                continue
+            warnings.append(
+                PlanWarning(
+                    address,
+                    "device_unreadable",
+                    f"{exc}; its tag and alias changes are left out this time, so it may still "
+                    "differ: run plan again",
+                )
+            )
             continue
         if change is not None:
             changes.append(change)
@@ -123,10 +133,15 @@ def _device_change(
         unread = [h for h in holders if h not in live.devices]
         if unread:
             # Without its live state there is no fingerprint, so apply could not check it.
-            why = live.device_errors.get(unread[0], "its live state was not read")
-            raise _Unplannable(
-                f"cannot plan: alias {want.alias} is held by device/{unread[0]}: {why}"
-            )
+            holder = unread[0]
+            if holder in live.unreadable_devices:  # a fault, not a verdict: a warning, as for rid
+                raise _Unplannable(
+                    f"alias {want.alias} is held by device/{holder}: "
+                    f"{live.unreadable_devices[holder]}",
+                    unreadable=True,
+                )
+            why = live.device_errors.get(holder, "its live state was not read")
+            raise _Unplannable(f"cannot plan: alias {want.alias} is held by device/{holder}: {why}")
         for holder in holders:
             # Clearing a holder that is itself declared with another alias would race with its own
             # change; giving it that alias instead frees ours just the same, in any order.
@@ -167,7 +182,12 @@ def _device_change(
 
 
 class _Unplannable(Exception):
-    """One device's change cannot be planned; it becomes a plan error, the others go on."""
+    """One device's change cannot be planned; it becomes a plan error, or a ``device_unreadable``
+    warning when only a read that kept failing stands in the way. The others go on."""
+
+    def __init__(self, message: str, *, unreadable: bool = False) -> None:
+        super().__init__(message)
+        self.unreadable = unreadable
 
 
 def tag_change(tag: str, add: list[str], remove: list[str]) -> Change:
