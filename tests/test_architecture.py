@@ -51,6 +51,7 @@ FOUNDATION = {
     "progress",
     "concurrency",
     "loopback",
+    "redaction",
 }
 
 #: module or package (dotted, relative to webpush_iac; "" is the root __init__) -> layer
@@ -70,6 +71,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "progress": set(),
     "concurrency": set(),
     "loopback": set(),
+    "redaction": set(),
     "times": {"errors", "state"},
     "__init__": {"errors"},
     "__main__": {"cli"},

@@ -174,3 +174,28 @@ def test_an_aborted_run_after_a_stop_is_not_marked_aborted_twice(tmp_path: Path)
     records = read_journal(journal.path)
     assert [(r["event"], r.get("error")) for r in records] == [("aborted", "SIGTERM")]
     assert run_status(records) == "aborted"
+
+
+@pytest.mark.parametrize(
+    "secret", ["s", "ab", "k3y9Zq7W", "0f1e2d3c4b5a69788796a5b4c3d2e1f0aabbccdd"]
+)
+def test_short_secret_is_redacted_as_a_whole_value_never_inside_words_or_keys(
+    tmp_path: Path, secret: str
+) -> None:
+    journal = Journal(tmp_path, redact=[secret])
+    journal.start(project="news_site", target="https://example.test")
+    seq = journal.intent(
+        address="device/1a0018970a5c6c1",
+        kind="device.update",
+        method="POST",
+        path="/v4/devices/1a0018970a5c6c1",
+        body={"alias": secret, "tags": {"add": ["subscribers"]}},
+    )
+    journal.outcome(seq, status="failed", error=f"registration id is not registered ({secret})")
+    journal.close()
+    records = read_journal(journal.path)
+    assert [r["event"] for r in records] == ["start", "intent", "outcome"]
+    assert records[1]["body"] == {"alias": "***", "tags": {"add": ["subscribers"]}}
+    assert records[2]["status"] == "failed"
+    assert records[2]["error"] == "registration id is not registered (***)"
+    assert records[0]["project"] == "news_site"

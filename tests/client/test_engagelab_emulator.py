@@ -16,7 +16,7 @@ from support.constants import APP_KEY, EMULATOR_BASE_URL, MASTER_SECRET
 from webpush_iac.client import Credentials, EngageLabClient
 from webpush_iac.client.ratelimit import TokenBucket
 from webpush_iac.emulator import EmulatorConfig, create_app, emulator_of, running_server
-from webpush_iac.errors import AmbiguousWriteError, AuthError, TransportError
+from webpush_iac.errors import AmbiguousWriteError, ApiError, AuthError, TransportError
 
 CREDS = Credentials(APP_KEY, MASTER_SECRET)
 NOW = "2030-01-01 00:00:00"
@@ -233,3 +233,22 @@ async def test_secret_is_in_no_log_record_over_a_real_socket(
     assert any(m.startswith("POST /v4/schedules -> 200") for m in messages)
     assert any(r.name.startswith("httpcore") for r in caplog.records)  # transport logs captured
     assert not [m for m in [*messages, log] if MASTER_SECRET in m or token in m]
+
+
+@pytest.mark.parametrize(
+    "secret", ["s", "ab", "k3y9Zq7W", "0f1e2d3c4b5a69788796a5b4c3d2e1f0aabbccdd"]
+)
+async def test_server_error_text_keeps_its_words_whatever_the_secret_length(secret: str) -> None:
+    app = create_app(EmulatorConfig(app_key=APP_KEY, master_secret=secret))
+    try:
+        async with EngageLabClient(
+            EMULATOR_BASE_URL, Credentials(APP_KEY, secret), asgi_app=app, sleep=no_sleep
+        ) as c:
+            with pytest.raises(ApiError) as caught:
+                await c.request(
+                    "POST", "/v4/tags/subscribers", json={"registration_ids": {"add": ["r1"]}}
+                )
+    finally:
+        emulator_of(app).close()
+    assert "registration id(s) are not registered" in str(caught.value)
+    assert "***" not in str(caught.value)

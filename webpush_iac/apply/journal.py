@@ -16,7 +16,8 @@ glued onto a later line; a write torn by the limit can only be the file's last l
 
 The journal never holds credentials. Request bodies (schedule payloads, tag memberships) are
 recorded because they are what an operator needs to replay or undo by hand; as defence in depth any
-string registered through ``redact`` is replaced before a line is written.
+string registered through ``redact`` is replaced (whole occurrences only, see
+``webpush_iac.redaction``) before a line is written.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -32,9 +34,9 @@ from types import TracebackType
 from typing import Any
 
 from webpush_iac.errors import JournalError
+from webpush_iac.redaction import redact, secret_pattern
 
 DEFAULT_JOURNAL_DIR = Path(".webpush-iac") / "journal"
-REDACTED = "***"
 
 
 def _utc_now() -> datetime:
@@ -56,10 +58,7 @@ class Journal:
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._clock = clock
-        # Match the secret both raw and as JSON would escape it inside a string.
-        self._redact = tuple(
-            {form for s in redact if s for form in (s, json.dumps(s, ensure_ascii=False)[1:-1])}
-        )
+        self._redact = secret_pattern(redact)
         self._seq = 0
         started = clock().astimezone(UTC)
         self.run_id = secrets.token_hex(4)
@@ -178,19 +177,25 @@ class Journal:
                 self._write({"event": "aborted", "error": type(exc).__name__}, sync=True)
         self.close()
 
+    def _clean(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Every value of ``record`` without the redacted strings; the event name is ours."""
+        if self._redact is None:
+            return record
+        return {k: v if k == "event" else _redacted(v, self._redact) for k, v in record.items()}
+
     def _write(self, record: dict[str, Any], *, sync: bool) -> None:
         if self._fd is None:
             raise ValueError("journal is closed")
         if self.failure is not None:
             raise JournalError(f"the journal {self.path} failed earlier ({self.failure})")
+        # The values are redacted, not the JSON text: a secret that spells a key or a bit of
+        # syntax must not break the line, and only whole occurrences are replaced.
         line = json.dumps(
-            {"ts": self._clock().astimezone(UTC).isoformat(), **record},
+            {"ts": self._clock().astimezone(UTC).isoformat(), **self._clean(record)},
             ensure_ascii=False,
             sort_keys=False,
             default=str,
         )
-        for secret in self._redact:
-            line = line.replace(secret, REDACTED)
         data = memoryview((line + "\n").encode("utf-8"))
         try:
             while data:
@@ -205,6 +210,16 @@ class Journal:
 def _reason(exc: OSError) -> str:
     """``File too large``, ``No space left on device``: the OS's words, without the path again."""
     return exc.strerror or type(exc).__name__
+
+
+def _redacted(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return redact(value, pattern)
+    if isinstance(value, dict):
+        return {_redacted(k, pattern): _redacted(v, pattern) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v, pattern) for v in value]
+    return value
 
 
 def read_journal(path: Path | str) -> list[dict[str, Any]]:

@@ -55,6 +55,7 @@ from webpush_iac.errors import (
     ServerError,
     TransportError,
 )
+from webpush_iac.redaction import redact, secret_pattern
 from webpush_iac.state import DEFAULT_TIMEOUT, TIMEOUT_ATTEMPTS
 
 logger = logging.getLogger("webpush_iac.client")
@@ -161,7 +162,8 @@ class EngageLabClient(EndpointsMixin):
         self._semaphore = asyncio.Semaphore(concurrency)
         self._server_time: datetime | None = None
         token = f"{credentials.app_key}:{credentials.master_secret}".encode()
-        self._secrets = (credentials.master_secret, base64.b64encode(token).decode("ascii"))
+        pattern = secret_pattern((credentials.master_secret, base64.b64encode(token).decode()))
+        self._scrub: Callable[[str], str] = lambda text: redact(text, pattern)  # whole words
         if asgi_app is not None:
             transport = httpx.ASGITransport(app=asgi_app)
         shards, size = 1, concurrency
@@ -207,11 +209,6 @@ class EngageLabClient(EndpointsMixin):
     def server_time(self) -> datetime | None:
         """The API's clock: the ``Date`` header of the last answer, as an aware UTC datetime."""
         return self._server_time
-
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
 
     async def request(
         self,
