@@ -8,10 +8,13 @@ not the encoded segment, or one device counts as two and escapes masking.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from support.constants import REPO
 from support.plan import NOW, desired_state, device, live_device, live_state
 
+from webpush_iac import apispec
 from webpush_iac.apispec import (
     device_path,
     segment,
@@ -109,3 +112,18 @@ def test_markdown_apply_result_masks_colon_ids_raw_and_encoded() -> None:
         assert segment(rid) not in shown
     unmasked = render_result(result, "markdown", show_identifiers=True)
     assert segment(RID_B) in unmasked
+
+
+def test_readme_lists_exactly_the_multi_language_codes_validate_accepts() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("`languages` keys are the API's `multi_language` codes")
+    paragraph = readme[start : readme.index("\n\n", start)]
+    spans = re.findall(r"`([^`]+)`", paragraph.split("(docs/")[0])
+    listed = {code for span in spans for code in span.split()} - {
+        "languages",
+        "multi_language",
+        "_",
+        "-",
+    }
+    assert listed == apispec.MULTI_LANGUAGE_CODES
+    assert not set(apispec.DOCUMENTED_LANGUAGES) & set(apispec.BROWSER_LANGUAGES)

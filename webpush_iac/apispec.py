@@ -179,15 +179,39 @@ WEEKDAYS: Final = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 MONTH_DAYS: Final = tuple(f"{day:02d}" for day in range(1, 32))
 
 
+# -- vocabularies --------------------------------------------------------------------------------
+
+#: ``options.multi_language`` keys the vendor documents (docs/api-notes.md "Push payload"):
+#: regions are spelled with ``_`` and scripts with ``-``, as the Create Push doc spells them.
+DOCUMENTED_LANGUAGES: Final = (
+    "en",
+    "zh-Hans",
+    "zh-Hant",
+    "pt_PT",
+    "pt_BR",
+    "es_ES",
+    "es_AR",
+    "es_419",
+)
+#: Plain languages taken from the browsers' own language list (docs/api-notes.md "Push payload").
+BROWSER_LANGUAGES: Final = tuple(
+    "af am ar bg bn ca cs da de el es et fa fi fil fr gu he hi hr hu id it ja kn ko lt lv ml mr "  # noqa: SIM905
+    "ms nl no pl ro ru sk sl sr sv sw ta te th tr uk ur vi".split()
+)
+MULTI_LANGUAGE_CODES: Final = frozenset(DOCUMENTED_LANGUAGES + BROWSER_LANGUAGES)
+
+
 __all__ = [
     "ALIASES",
     "BASE_URLS",
     "BATCH_LIMIT",
     "BATCH_PUSH",
+    "BROWSER_LANGUAGES",
     "DEFAULT_TIME_TO_LIVE",
     "DETAILS_CHUNK",
     "DEVICES",
     "DEVICES_STATUS",
+    "DOCUMENTED_LANGUAGES",
     "MAX_AUDIENCE_IDS",
     "MAX_AUDIENCE_TAGS",
     "MAX_BIG_PUSH_DURATION",
@@ -201,6 +225,7 @@ __all__ = [
     "MAX_WEB_BUTTONS",
     "MESSAGE_DETAILS",
     "MONTH_DAYS",
+    "MULTI_LANGUAGE_CODES",
     "PLATFORMS",
     "PUSH",
     "PUSH_VALIDATE",

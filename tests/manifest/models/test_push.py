@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from support.manifests import document
 from support.models import errors
 
@@ -46,4 +47,29 @@ def test_template_language_codes_are_checked() -> None:
     )
     ((path, message),) = errors(TemplateModel, template(languages={"french": {"title": "x"}}))
     assert path == "spec.languages.french"
-    assert message.startswith("'french' is not a language code")
+    assert message.startswith("'french' is not a multi_language code the API documents")
+
+
+@pytest.mark.parametrize("code", ["pt_PT", "pt_BR", "es_AR", "es_ES", "es_419", "en", "zh-Hant"])
+def test_documented_multi_language_codes_are_accepted_as_spelled(code: str) -> None:
+    TemplateModel.model_validate(template(languages={code: {"title": "x"}}))
+
+
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [
+        ("pt-BR", "did you mean 'pt_BR'?"),
+        ("es-419", "did you mean 'es_419'?"),
+        ("zh_hans", "did you mean 'zh-Hans'?"),
+        ("fr-CA", "did you mean 'fr'?"),
+        ("pt", "did you mean 'pt_BR' or 'pt_PT'?"),
+        ("aa", "(see the README for the list)"),
+    ],
+)
+def test_undocumented_multi_language_code_is_refused_with_the_nearest_documented_one(
+    code: str, hint: str
+) -> None:
+    ((path, message),) = errors(TemplateModel, template(languages={code: {"title": "x"}}))
+    assert path == f"spec.languages.{code}"
+    assert message.startswith(f"'{code}' is not a multi_language code the API documents")
+    assert message.endswith(hint)

@@ -12,6 +12,7 @@ CJK is read as Han ideographs (BMP blocks), Japanese kana and Hangul syllables: 
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES, MAX_TAG_BYTES
+from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES, MAX_TAG_BYTES, MULTI_LANGUAGE_CODES
 from webpush_iac.apispec import REGISTRATION_ID_PATTERN as REGISTRATION_ID_PATTERN
 from webpush_iac.times import parse_datetime
 
@@ -49,19 +50,6 @@ PATTERN_MESSAGES = {
     PLAN_ID_PATTERN: "must be letters, digits and underscore, not starting with '_', at most 50",
     CID_PATTERN: "must be 1-64 letters, digits, '_' or '-'",
 }
-
-# ISO 639-1 codes. The API documents `multi_language` keys only by example (`en`, `zh-Hans`), so we
-# accept an ISO 639-1 language with an optional script (`-Hans`) and/or region (`-BR`, `-419`).
-_ISO_639_1_CODES = """
-aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da
-de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz
-ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln
-lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi
-pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti
-tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu
-"""
-ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
-_LANGUAGE_RE = re.compile(r"^([a-z]{2})(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$")
 
 
 def fail(message: str, *at: str | int) -> NoReturn:
@@ -107,12 +95,36 @@ def _time_zone(value: str) -> str:
 
 
 def _language(value: str) -> str:
-    match = _LANGUAGE_RE.match(value)
-    if match is None or match.group(1) not in ISO_639_1:
+    if value not in MULTI_LANGUAGE_CODES:
+        hint = language_suggestion(value)
         fail(
-            f"'{value}' is not a language code (ISO 639-1, optionally -Script/-REGION: fr, zh-Hans)"
+            f"'{value}' is not a multi_language code the API documents"
+            + (f"; did you mean '{hint}'?" if hint else " (see the README for the list)")
         )
     return value
+
+
+def language_suggestion(value: str) -> str | None:
+    """The documented code ``value`` was probably meant to be: the same code in another case or
+    with ``-``/``_`` swapped (``pt-BR`` → ``pt_BR``), its plain language (``fr-CA`` → ``fr``), or
+    a typo (``zh-Hnas`` → ``zh-Hans``), or the regional forms of a plain language the table
+    only has with a region (``pt`` → ``pt_BR`` or ``pt_PT``)."""
+    folded = _fold(value)
+    for code in sorted(MULTI_LANGUAGE_CODES):
+        if _fold(code) == folded:
+            return code
+    base = re.split(r"[-_]", value, maxsplit=1)[0].lower()
+    if base != value.lower() and base in MULTI_LANGUAGE_CODES:
+        return base
+    close = difflib.get_close_matches(folded, [_fold(c) for c in MULTI_LANGUAGE_CODES], 1, 0.8)
+    if close:
+        return next(c for c in MULTI_LANGUAGE_CODES if _fold(c) == close[0])
+    variants = sorted(c for c in MULTI_LANGUAGE_CODES if re.split(r"[-_]", c)[0] == base)
+    return "' or '".join(variants) if variants else None
+
+
+def _fold(code: str) -> str:
+    return code.replace("-", "_").lower()
 
 
 TagName = Annotated[
@@ -150,6 +162,9 @@ ClockStr = Annotated[
 TimeZoneName = Annotated[str, Field(description="IANA time zone name."), AfterValidator(_time_zone)]
 LanguageCode = Annotated[
     str,
-    Field(description="ISO 639-1 code, optionally with -Script or -REGION (fr, zh-Hans, pt-BR)."),
+    Field(
+        description="A documented multi_language code (fr, zh-Hans, pt_BR, es_419, ...).",
+        json_schema_extra={"enum": sorted(MULTI_LANGUAGE_CODES)},
+    ),
     AfterValidator(_language),
 ]
