@@ -168,8 +168,9 @@ MAX_TAG_BYTES: Final = 40  # tags and aliases alike
 MAX_TAGS_PER_DEVICE: Final = 100
 MAX_AUDIENCE_TAGS: Final = 20  # per tag / tag_and / tag_not list of one push
 MAX_AUDIENCE_IDS: Final = 1000  # per alias / registration_id list of one push
-MAX_MESSAGE_BYTES: Final = 4000  # the whole message; 21005 past it
-WARN_NOTIFICATION_BYTES: Final = 2048  # web notification content browsers may cut past
+# Push size: the compact UTF-8 JSON of the push ``body`` (docs/api-notes.md "Limits").
+MAX_MESSAGE_BYTES: Final = 4000  # the Create Push doc's limit; 21005 past it
+WARN_NOTIFICATION_BYTES: Final = 2048  # the Web Push skill's web notification figure: a warning
 DEFAULT_TIME_TO_LIVE: Final = 86400
 MAX_TIME_TO_LIVE: Final = 15 * 24 * 3600  # web push keeps offline messages at most 15 days
 MAX_BIG_PUSH_DURATION: Final = 1440  # minutes; 23006 past it

@@ -103,7 +103,7 @@ def test_validate_prints_size_warnings_but_passes(tmp_path: Path) -> None:
     result = run("validate", str(tmp_path))
     assert result.exit_code == 0
     assert "warning: " in result.stderr
-    assert "bytes may be cut off" in result.stderr
+    assert "browsers may cut it off" in result.stderr
 
 
 def test_secret_never_appears_even_with_debug() -> None:
