@@ -272,25 +272,8 @@ class Renderer:
         )
         if out.problems:
             return out
-        if languages:
-            options["multi_language"] = {
-                code: {
-                    k: v for k, v in (("title", t.get("title")), ("content", t.get("alert"))) if v
-                }
-                for code, t in languages.items()
-            }
-        product = self.settings.product
-        body: JSON = {"platform": product}
-        body[key] = {product: block} if key == "notification" else block
-        if options:
-            body["options"] = options
-        result: JSON = {"from": "push", "to": trees.dump(push.to) if push.to != "all" else "all"}
-        result["body"] = body
-        if push.request_id is not None:
-            result["request_id"] = push.request_id
-        if push.custom_args is not None:
-            result["custom_args"] = push.custom_args
-        problems, warnings = check_body(sdoc, schedule, body)
+        result = trees.push_object(push, self.settings.product, key, block, languages, options)
+        problems, warnings = check_body(sdoc, schedule, result["body"])
         out.problems.extend(problems)
         out.warnings.extend(warnings)
         if not out.problems:

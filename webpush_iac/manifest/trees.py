@@ -11,9 +11,38 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from webpush_iac.errors import Problem
-from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
+from webpush_iac.manifest.models.kinds import ScheduleModel, SchedulePush, TemplateModel
 from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
-from webpush_iac.state import ProjectSettings
+from webpush_iac.state import JSON, ProjectSettings
+
+
+def push_object(
+    push: SchedulePush,
+    product: str,
+    key: str,
+    block: JSON,
+    languages: dict[str, JSON],
+    options: JSON,
+) -> JSON:
+    """The API push object (docs/api-notes.md "Push payload") from the rendered ``block``
+    (notification or message), per-language texts and merged options: the notification nested
+    under the product's platform key, languages as ``options.multi_language``, the envelope."""
+    if languages:
+        options["multi_language"] = {
+            code: {k: v for k, v in (("title", t.get("title")), ("content", t.get("alert"))) if v}
+            for code, t in languages.items()
+        }
+    body: JSON = {"platform": product}
+    body[key] = {product: block} if key == "notification" else block
+    if options:
+        body["options"] = options
+    result: JSON = {"from": "push", "to": dump(push.to) if push.to != "all" else "all"}
+    result["body"] = body
+    if push.request_id is not None:
+        result["request_id"] = push.request_id
+    if push.custom_args is not None:
+        result["custom_args"] = push.custom_args
+    return result
 
 
 def dump(model: Any) -> Any:
@@ -97,4 +126,4 @@ def variables(
     return {**settings.vars, **defaults, **push.vars}
 
 
-__all__ = ["content", "dump", "is_http_url", "merge", "strings", "variables"]
+__all__ = ["content", "dump", "is_http_url", "merge", "push_object", "strings", "variables"]
