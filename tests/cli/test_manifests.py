@@ -169,3 +169,30 @@ def test_schema_command_reports_an_unwritable_directory(tmp_path: Path) -> None:
     result = run("schema", "--out", str(blocker / "sub"))
     assert result.exit_code == 1
     assert result.stderr.startswith("error: cannot write schemas to")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{{ edition | nosuchfilter }}", "template uses unknown filter 'nosuchfilter'"),
+        ("{% if x is nosuchtest %}y{% endif %}", "template uses unknown test 'nosuchtest'"),
+    ],
+)
+@pytest.mark.parametrize("command", [["validate"], ["render"], ["plan", "--emulator"]])
+def test_unknown_filter_or_test_is_a_located_error_in_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], text: str, message: str
+) -> None:
+    (tmp_path / "webpush-iac.yaml").write_text(
+        head("Project", "p")
+        + "spec: {vars: {edition: May, x: 1}}\n---\n"
+        + head("Schedule", "s")
+        + "spec:\n  trigger: {single: {time: '2027-01-15 09:00:00'}}\n  push:\n    to: all\n"
+        + f"    notification: {{alert: '{text}', url: 'https://example.com'}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    result = run(*command, ".")
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert f"webpush-iac.yaml:13:20: spec.push.notification.alert: {message}" in result.stderr

@@ -71,6 +71,10 @@ scalars = st.one_of(
             "09:00:00",
             "{{ x }}",
             "{% for %}",
+            "{{ edition | nosuchfilter }}",
+            "{% if x is nosuchtest %}y{% endif %}",
+            "{{ 1 / 0 }}",
+            "{{ x | int(base=99) }}",
         ]
     ),
 )
@@ -258,3 +262,64 @@ def test_costly_templates_end_in_a_located_problem(
     except ManifestError as exc:
         problems = exc.problems
     assert all(p.line and p.path for p in problems), problems
+
+
+# Pieces of Jinja: real and unknown filters and tests, operators that fail at render time.
+_OPERANDS = ["edition", "site", "missing", "1", "0", "'text'", "[1, 2]", "{'a': 1}", "none"]
+_FILTERS = ["upper", "int", "join(', ')", "urlencode", "nosuchfilter", "default(1)", "e", "x(1)"]
+_TESTS = ["defined", "number", "nosuchtest", "divisibleby(0)", "sameas 1", "eq"]
+
+
+@st.composite
+def template_strings(draw: st.DrawFn) -> str:
+    operand = draw(st.sampled_from(_OPERANDS))
+    filters = draw(st.lists(st.sampled_from(_FILTERS), max_size=3))
+    expression = " | ".join([operand, *filters])
+    if draw(st.booleans()):
+        expression = f"{expression} {draw(st.sampled_from(['/', '//', '%', '+', '~']))} 0"
+    shape = draw(st.sampled_from(["output", "if", "for", "broken"]))
+    if shape == "if":
+        test = draw(st.sampled_from(_TESTS))
+        return f"{{% if {operand} is {test} %}}{{{{ {expression} }}}}{{% endif %}}"
+    if shape == "for":
+        return f"{{% for i in {operand} %}}{{{{ i | {draw(st.sampled_from(_FILTERS))} }}}}{{% endfor %}}"
+    if shape == "broken":
+        return draw(
+            st.sampled_from(["{{ ", "{% if x %}", "{{ x | }}", "{{ x is }}", "{% endfor %}"])
+        )
+    return f"{{{{ {expression} }}}}"
+
+
+@FUZZ
+@given(data=st.data())
+def test_template_strings_inside_the_examples(workdir: Path, data: st.DataObject) -> None:
+    """Templates of the examples with a string replaced by generated Jinja: every outcome is a
+    located ManifestError (file:line:col and key path) or a valid manifest, never a traceback."""
+    source = EXAMPLES / "quickstart" / "templates.yaml"
+    yaml = YAML(typ="safe", pure=True)
+    docs = list(yaml.load_all(source.read_text(encoding="utf-8")))
+    index = data.draw(st.integers(min_value=0, max_value=len(docs) - 1))
+    strings = [p for p in _paths(docs[index]) if isinstance(_get(docs[index], p), str)]
+    spec_strings = [p for p in strings if p[:1] == ("spec",)]
+    path = data.draw(st.sampled_from(spec_strings))
+    docs[index] = _replace(docs[index], path, data.draw(template_strings()))
+    target = workdir / "templated"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(EXAMPLES / "quickstart", target)
+    (target / "templates.yaml").write_text(dump(docs), encoding="utf-8")
+    problems: list[Any] = []
+    try:
+        manifest.load_report([target], now=NOW)
+    except ManifestError as exc:
+        problems = list(exc.problems)
+    for problem in problems:
+        assert problem.line > 0, problem
+        assert problem.col > 0, problem
+        assert problem.path, problem
+
+
+def _get(data: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        data = data[key]
+    return data

@@ -145,6 +145,53 @@ def test_template_syntax_errors_point_at_the_string(tmp_path: Path) -> None:
     ]
 
 
+def test_unknown_filter_and_test_are_located_manifest_errors_with_the_nearest_name(
+    tmp_path: Path,
+) -> None:
+    tpl = template(
+        "  variables: {edition: {required: true}}\n"
+        "  notification:\n"
+        "    title: '{{ edition | nosuchfilter }}'\n"
+        "    alert: '{% if edition is nosuchtest %}x{% endif %}{{ edition | uper }}'\n"
+        "    url: 'https://e.com'\n"
+    )
+    use = schedule("    to: all\n    template: t\n    vars: {edition: May}\n")
+    assert problems(tmp_path, project(), tpl, use) == [
+        "12:5: spec.notification.title: template uses unknown filter 'nosuchfilter'",
+        "13:5: spec.notification.alert: template uses unknown filter 'uper'; did you mean 'upper'?",
+        "13:5: spec.notification.alert: template uses unknown test 'nosuchtest'",
+    ]
+
+
+def test_unknown_filter_in_inline_content_and_schedule_options_is_located(tmp_path: Path) -> None:
+    inline = (
+        "    to: all\n"
+        "    notification: {alert: '{{ 1 | bogus }}', url: 'https://e.com'}\n"
+        "    options: {web_buttons: [{id: a, text: '{{ 2 is bogus }}'}]}\n"
+    )
+    assert problems(tmp_path, project(), schedule(inline)) == [
+        "13:20: spec.push.notification.alert: template uses unknown filter 'bogus'",
+        "14:37: spec.push.options.web_buttons[0].text: template uses unknown test 'bogus'",
+    ]
+
+
+def test_errors_raised_while_rendering_say_what_went_wrong(tmp_path: Path) -> None:
+    inline = "    to: all\n    notification: {alert: '{{ n / 0 }}', url: 'https://e.com'}\n"
+    assert problems(tmp_path, project("{n: 1}"), schedule(inline)) == [
+        "13:20: spec.push.notification.alert: template error: ZeroDivisionError: division by "
+        "zero (rendering schedule 's')"
+    ]
+
+
+def test_syntax_error_in_a_multi_line_string_names_the_line_inside_it(tmp_path: Path) -> None:
+    tpl = template(
+        "  notification:\n    alert: |\n      one\n      {% if %}\n    url: 'https://e.com'\n"
+    )
+    (found,) = problems(tmp_path, project(), tpl)
+    assert found.startswith("11:5: spec.notification.alert: template syntax error: ")
+    assert found.endswith("(line 2 of the template)")
+
+
 def test_unused_template_is_still_checked_for_undeclared_variables(tmp_path: Path) -> None:
     tpl = template("  notification: {alert: '{{ missing }}', url: 'https://e.com'}\n")
     assert problems(tmp_path, project(), tpl) == [

@@ -183,7 +183,7 @@ class Renderer:
         self.env = _Sandbox(
             limits, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
         )
-        self._compiled: dict[str, Template | TemplateSyntaxError] = {}
+        self._compiled: dict[str, Template | TemplateError] = {}
 
     # --- static checks, once per document ----------------------------------------------------
 
@@ -219,16 +219,33 @@ class Renderer:
             try:
                 ast = self.env.parse(text)
             except TemplateSyntaxError as exc:
-                problems.append(doc.problem(path, f"template syntax error: {exc.message}"))
+                problems.append(doc.problem(path, trees.syntax_message(exc, text)))
                 continue
             internals = _internal_names(ast)
             if internals:
                 names = ", ".join(f"'{name}'" for name in internals)
                 problems.append(doc.problem(path, f"{INTERNALS} ({names})"))
                 continue
-            for name in sorted(meta.find_undeclared_variables(ast) - known):
+            unknown = self._unknown_names(ast)
+            if unknown:
+                problems.extend(doc.problem(path, message) for message in unknown)
+                continue
+            try:
+                undeclared = meta.find_undeclared_variables(ast)
+            except TemplateError as exc:  # anything else the compiler refuses
+                problems.append(doc.problem(path, trees.syntax_message(exc, text)))
+                continue
+            for name in sorted(undeclared - known):
                 problems.append(doc.problem(path, f"uses undeclared variable '{name}' ({hint})"))
         return problems
+
+    def _unknown_names(self, ast: nodes.Template) -> list[str]:
+        """Filters and tests the environment lacks, found statically (``trees.unknown``)."""
+        used = {
+            "filter": {n.name for n in ast.find_all(nodes.Filter)},
+            "test": {n.name for n in ast.find_all(nodes.Test)},
+        }
+        return trees.unknown(used, {"filter": self.env.filters, "test": self.env.tests})
 
     # --- rendering, once per schedule ---------------------------------------------------------
 
@@ -324,8 +341,12 @@ class Renderer:
         if not is_template(text):
             return text
         compiled = self._compile(text)
-        if isinstance(compiled, TemplateSyntaxError):
-            return None  # reported by the static check of the document
+        if isinstance(compiled, TemplateError):
+            # The static check of the document reported it already, unless it is an error that
+            # check cannot see: then it is reported here, so a broken string never goes unsaid.
+            if not isinstance(compiled, TemplateSyntaxError):
+                problems.append(doc.problem(path, trees.syntax_message(compiled, text)))
+            return None
         try:
             return self._bounded_render(compiled, variables)
         except _LimitExceeded as exc:
@@ -335,9 +356,12 @@ class Renderer:
         except UndefinedError as exc:
             problems.append(doc.problem(path, f"{exc.message} (rendering schedule '{schedule}')"))
         except (TemplateError, ArithmeticError, TypeError, ValueError, RecursionError) as exc:
+            detail = trees.exception_text(exc)
             problems.append(
                 doc.problem(
-                    path, f"template error: {type(exc).__name__} (rendering schedule '{schedule}')"
+                    path,
+                    f"template error: {type(exc).__name__}{detail} (rendering schedule "
+                    f"'{schedule}')",
                 )
             )
         return None
@@ -352,12 +376,12 @@ class Renderer:
             chunks.append(chunk)
         return "".join(chunks)
 
-    def _compile(self, text: str) -> Template | TemplateSyntaxError:
+    def _compile(self, text: str) -> Template | TemplateError:
         compiled = self._compiled.get(text)
         if compiled is None:
             try:
                 compiled = self.env.compile_bounded(text)
-            except TemplateSyntaxError as exc:
+            except TemplateError as exc:
                 compiled = exc
             self._compiled[text] = compiled
         return compiled

@@ -6,7 +6,8 @@ Jinja, and the sandbox's limits leave ``templating`` little room of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,6 +98,38 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def unknown(used: dict[str, set[str]], known: dict[str, Iterable[str]]) -> list[str]:
+    """``template uses unknown filter 'x'; did you mean 'y'?`` for each name in ``used[kind]``
+    that ``known[kind]`` lacks. Jinja reports an unknown filter only when it compiles a string and
+    an unknown test inside ``{% if %}`` only when that branch runs; checked on the syntax tree,
+    both are found at validate time wherever they are."""
+    out: list[str] = []
+    for kind, names in used.items():
+        have = sorted(known[kind])
+        for name in sorted(names - set(have)):
+            near = difflib.get_close_matches(name, have, 1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            out.append(f"template uses unknown {kind} '{name}'{hint}")
+    return out
+
+
+def syntax_message(exc: Exception, text: str) -> str:
+    """``template syntax error: ...`` of a Jinja compile error, with the line inside the string
+    when it has several."""
+    message = getattr(exc, "message", None) or type(exc).__name__
+    lineno = getattr(exc, "lineno", None)
+    where = f" (line {lineno} of the template)" if lineno and "\n" in text.strip() else ""
+    return f"template syntax error: {message}{where}"
+
+
+def exception_text(exc: BaseException) -> str:
+    """``: <message>`` of a render-time error on one short line ("" when it has none)."""
+    text = " ".join(str(exc).split())
+    if not text:
+        return ""
+    return f": {text[:200]}{'…' if len(text) > 200 else ''}"
+
+
 def variables(
     settings: ProjectSettings,
     sdoc: SourceDoc,
@@ -126,4 +159,15 @@ def variables(
     return {**settings.vars, **defaults, **push.vars}
 
 
-__all__ = ["content", "dump", "is_http_url", "merge", "push_object", "strings", "variables"]
+__all__ = [
+    "content",
+    "dump",
+    "exception_text",
+    "is_http_url",
+    "merge",
+    "push_object",
+    "strings",
+    "syntax_message",
+    "unknown",
+    "variables",
+]
