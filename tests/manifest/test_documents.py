@@ -234,3 +234,103 @@ def test_renamed_from_its_own_name_is_an_error(tmp_path: Path) -> None:
     write(tmp_path, "m.yaml", PROJECT + "---\n" + renamed("weekly", "weekly"))
     with pytest.raises(ManifestError, match="is the schedule's own name"):
         manifest.load([tmp_path], now=NOW)
+
+
+def _quickstart_copy(tmp_path: Path, edits: dict[str, tuple[str, str]]) -> Path:
+    """The quickstart example with ``{file: (old, new)}`` text replacements."""
+    root = tmp_path / "quickstart"
+    for source in QUICKSTART.glob("*.yaml"):
+        text = source.read_text(encoding="utf-8")
+        if source.name in edits:
+            old, new = edits[source.name]
+            assert old in text
+            text = text.replace(old, new)
+        write(root, source.name, text)
+    return root
+
+
+def _problems(root: Path) -> list[str]:
+    with pytest.raises(ManifestError) as caught:
+        manifest.load([root], now=NOW)
+    return [f"{Path(p.file).name}:{p.line}: {p.path}: {p.message}" for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "master_secret: {env: WEBPUSH_MASTER_SECRET}",
+            "master_secret: hunter2",
+            "webpush-iac.yaml:12: spec.credentials.master_secret: must be an environment "
+            "reference like {env: WEBPUSH_MASTER_SECRET}; literal credentials are not allowed "
+            "in manifests",
+        ),
+        ("region: sgp", "region: moon", "webpush-iac.yaml:9: spec.region: must be 'sgp' or 'hk'"),
+        (
+            "timezone: UTC ",
+            "timezone: Mars/Olympus ",
+            "webpush-iac.yaml:13: spec.timezone: is not a known IANA time zone (for example "
+            "UTC or Asia/Singapore)",
+        ),
+    ],
+    ids=["literal secret", "bad region", "bad timezone"],
+)
+def test_a_project_error_is_reported_alone_not_as_template_errors_about_its_vars(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    root = _quickstart_copy(tmp_path, {"webpush-iac.yaml": (old, new)})
+    assert _problems(root) == [expected]
+
+
+def test_invalid_project_vars_silence_the_variable_checks_that_depend_on_them(
+    tmp_path: Path,
+) -> None:
+    edit = ("site: https://shop.example.com", "site: https://shop.example.com\n    9lives: x")
+    root = _quickstart_copy(tmp_path, {"webpush-iac.yaml": edit})
+    (problem,) = _problems(root)
+    assert problem == (
+        "webpush-iac.yaml:17: spec.vars.9lives: must be an identifier (letters, digits, "
+        "underscore; not a digit first)"
+    )
+
+
+def test_a_schedule_error_does_not_hide_what_its_template_renders_badly(tmp_path: Path) -> None:
+    edit = (
+        'single: {time: "2027-01-02 08:00:00"}      # zone_type',
+        'single: {time: "2027-13-02 08:00:00"}      # zone_type',
+    )
+    vars_edit = ("vars: {discount: 30}", 'vars: {discount: 30, landing: "a b"}')
+    root = _quickstart_copy(tmp_path, {"schedules.yaml": edit})
+    text = (root / "schedules.yaml").read_text(encoding="utf-8").replace(*vars_edit)
+    write(root, "schedules.yaml", text)
+    bad_url = (
+        "must be an http(s) URL (renders to 'https://shop.example.com/fr/a b' for schedule "
+        "'new_year_sale_fr')"
+    )
+    assert _problems(root) == [
+        "schedules.yaml:10: spec.trigger.single.time: is not a real date and time",
+        f"templates.yaml:36: spec.notification.url: {bad_url}",
+        f"templates.yaml:41: spec.options.web_buttons[0].url: {bad_url}",
+    ]
+
+
+def test_a_template_error_does_not_hide_the_other_strings_it_renders_badly(
+    tmp_path: Path,
+) -> None:
+    edit = ('title: "Soldes : -{{ discount }} %"', 'title: "Soldes : -{{ discont }} %"')
+    root = _quickstart_copy(tmp_path, {"templates.yaml": edit})
+    text = (root / "schedules.yaml").read_text(encoding="utf-8")
+    write(
+        root,
+        "schedules.yaml",
+        text.replace("vars: {discount: 30}", 'vars: {discount: 30, landing: "a b"}'),
+    )
+    found = _problems(root)
+    assert found[0] == (
+        "templates.yaml:34: spec.notification.title: uses undeclared variable 'discont' "
+        "(declare it under spec.variables or in the Project's vars)"
+    )
+    assert [p.split(": ")[1] for p in found[1:]] == [
+        "spec.notification.url",
+        "spec.options.web_buttons[0].url",
+    ]

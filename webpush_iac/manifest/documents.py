@@ -25,9 +25,14 @@ from webpush_iac.manifest.models.kinds import (
     MODELS,
     DeviceModel,
     ProjectModel,
+    ProjectSpec,
+    ScheduleMetadata,
     ScheduleModel,
+    SchedulePush,
+    ScheduleSpec,
     TagModel,
     TemplateModel,
+    Trigger,
     ValidationContext,
 )
 from webpush_iac.manifest.sourcemap import SourceDoc, validation_problems
@@ -73,25 +78,29 @@ def build_state(
         if kind is not None:
             by_kind[kind].append(doc)
     _check_unique(docs, problems)
-    settings = _project(by_kind["Project"], problems, complete, origin)
-    context = {
+    settings, unknown = _project(by_kind["Project"], problems, complete, origin)
+    context: dict[str, Any] | None = {
         CONTEXT_KEY: ValidationContext(
             now=_aware(now), timezone=ZoneInfo(settings.timezone), prefix=settings.prefix
         )
     }
+    if unknown & {"timezone", "ownership"}:
+        context = None  # checks against a broken time zone or prefix would only echo its error
     templates = _validate(by_kind["Template"], TemplateModel, context, problems)
     schedules = _validate(by_kind["Schedule"], ScheduleModel, context, problems)
     _check_renames(schedules, problems)
     devices = _validate(by_kind["Device"], DeviceModel, context, problems)
     tags = _validate(by_kind["Tag"], TagModel, context, problems)
 
-    renderer = Renderer(settings)
-    by_name = _usable_templates(renderer, templates, problems)
+    renderer = Renderer(settings, project_vars_known="vars" not in unknown)
+    by_name = _checked_templates(renderer, templates, problems)
     declared = [d.get("metadata", "name") for d in by_kind["Template"]]
     broken = {n for n in declared if isinstance(n, str)} - set(by_name)
     warnings: list[Problem] = []
     desired: dict[str, DesiredSchedule] = {}
-    for doc, schedule in schedules:
+    valid = {id(doc) for doc, _ in schedules}
+    failed = [d for d in by_kind["Schedule"] if id(d) not in valid]
+    for doc, schedule in [*schedules, *_pushes_of(failed, context)]:
         push = schedule.spec.push
         template = by_name.get(push.template) if push.template else None
         if push.template and template is None:
@@ -105,7 +114,7 @@ def build_state(
                 )
             continue
         found = _render_schedule(renderer, doc, schedule, template, problems, warnings)
-        if found is not None:
+        if found is not None and id(doc) in valid:
             desired[schedule.metadata.name] = found
     # Files a manifest names must lie in the tree of the Project's file (webpush-iac.yaml).
     root = by_kind["Project"][0].path.parent if by_kind["Project"] else None
@@ -123,21 +132,16 @@ def build_state(
     return LoadResult(state, counts, tuple(sorted(set(warnings))))
 
 
-def _usable_templates(
+def _checked_templates(
     renderer: Renderer, templates: list[tuple[SourceDoc, TemplateModel]], problems: list[Problem]
 ) -> dict[str, tuple[SourceDoc, TemplateModel]]:
-    """Templates whose strings compile and use declared variables, by name.
-
-    A broken template is reported once here; rendering it for each schedule would only repeat
-    the same errors once per schedule.
-    """
-    usable = {}
+    """Every valid Template by name, its strings checked once (syntax, internals, variables):
+    checking it again for each schedule would repeat the same errors once per schedule."""
+    by_name = {}
     for doc, template in templates:
-        found = renderer.check_template(doc, template)
-        problems.extend(found)
-        if not found:
-            usable[template.metadata.name] = (doc, template)
-    return usable
+        problems.extend(renderer.check_template(doc, template))
+        by_name[template.metadata.name] = (doc, template)
+    return by_name
 
 
 def _render_schedule(
@@ -148,14 +152,15 @@ def _render_schedule(
     problems: list[Problem],
     warnings: list[Problem],
 ) -> DesiredSchedule | None:
-    own = renderer.check_inline(doc, schedule, template[1] if template else None)
-    if own:
-        problems.extend(own)
-        return None
+    """Render one schedule; a problem at a string already reported (a syntax error, an
+    undeclared variable) is not reported again in the words of the renderer, while the other
+    strings of the same template and schedule are still rendered and checked."""
+    problems.extend(renderer.check_inline(doc, schedule, template[1] if template else None))
+    reported = {(p.file, p.path) for p in problems}
     rendered = renderer.render_push(doc, schedule, template)
-    problems.extend(rendered.problems)
+    problems.extend(p for p in rendered.problems if (p.file, p.path) not in reported)
     warnings.extend(rendered.warnings)
-    if rendered.push is None:
+    if rendered.push is None or problems:
         return None
     prefix = renderer.settings.prefix
     return DesiredSchedule(
@@ -245,7 +250,13 @@ def _check_unique(docs: list[SourceDoc], problems: list[Problem]) -> None:
 
 def _project(
     docs: list[SourceDoc], problems: list[Problem], complete: bool, origin: str
-) -> ProjectSettings:
+) -> tuple[ProjectSettings, set[str]]:
+    """The Project's settings and the spec keys whose value is unknown (invalid).
+
+    An invalid Project keeps its valid fields: a literal secret must not turn every template's
+    use of the Project's ``vars`` into "undeclared variable" errors. What depends on an invalid
+    field is not checked at all (``build_state``), so no error only echoes the Project's own.
+    """
     if not docs:
         if complete:
             problems.append(
@@ -257,7 +268,7 @@ def _project(
                     "no Project document found (put one in webpush-iac.yaml at the manifest root)",
                 )
             )
-        return ProjectSettings(name="")
+        return ProjectSettings(name=""), set()
     for extra in docs[1:]:
         problems.append(
             extra.problem(
@@ -266,13 +277,40 @@ def _project(
                 "exactly one is allowed",
             )
         )
-    valid = _validate(docs[:1], ProjectModel, None, problems)
-    if not valid:
-        return ProjectSettings(name="")
-    doc, project = valid[0]
-    spec = project.spec
+    doc = docs[0]
+    valid = _validate([doc], ProjectModel, None, problems)
+    unknown: set[str] = set()
+    if valid:
+        project = valid[0][1]
+        name, spec = project.metadata.name, project.spec
+    else:
+        name = doc.get("metadata", "name")
+        name = name if isinstance(name, str) else ""
+        spec, unknown = _valid_part(doc.get("spec"))
+    return _settings(name, spec, doc), unknown
+
+
+def _valid_part(raw: Any) -> tuple[ProjectSpec, set[str]]:
+    """A Project spec of the keys that are valid on their own, and the names of the others."""
+    if raw is None:
+        return ProjectSpec(), set()
+    if not isinstance(raw, dict):
+        return ProjectSpec(), set(ProjectSpec.model_fields)
+    kept: dict[str, Any] = {}
+    unknown: set[str] = set()
+    for key, value in raw.items():
+        try:
+            ProjectSpec.model_validate({key: value})
+        except ValidationError:
+            unknown.add(str(key))
+        else:
+            kept[key] = value
+    return ProjectSpec.model_validate(kept), unknown
+
+
+def _settings(name: str, spec: ProjectSpec, doc: SourceDoc) -> ProjectSettings:
     return ProjectSettings(
-        name=project.metadata.name,
+        name=name,
         region=spec.region,
         app_key_env=spec.credentials.app_key.env,
         master_secret_env=spec.credentials.master_secret.env,
@@ -289,6 +327,30 @@ def _project(
         vars=dict(spec.vars),
         source=doc.ref(),
     )
+
+
+def _pushes_of(
+    failed: list[SourceDoc], context: dict[str, Any] | None
+) -> list[tuple[SourceDoc, ScheduleModel]]:
+    """Schedules that failed validation but whose push is valid on its own, as models that hold
+    only that push: rendering them still finds the problems of their template (a URL that
+    renders badly), instead of hiding those until the schedule's own error is fixed."""
+    out = []
+    for doc in failed:
+        try:
+            push = SchedulePush.model_validate(doc.get("spec", "push"), context=context)
+        except ValidationError:
+            continue  # its own errors are reported; a broken push cannot be rendered
+        name = doc.get("metadata", "name")
+        metadata = ScheduleMetadata.model_construct(name=name if isinstance(name, str) else "?")
+        spec = ScheduleSpec.model_construct(
+            enabled=True, trigger=Trigger.model_construct(), push=push
+        )
+        model = ScheduleModel.model_construct(
+            api_version="webpush-iac/v1", kind="Schedule", metadata=metadata, spec=spec
+        )
+        out.append((doc, model))
+    return out
 
 
 def _validate(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import BuiltinMethodType, MethodType, ModuleType
 from typing import Any
 
@@ -28,7 +27,7 @@ from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
 from webpush_iac.manifest.models.push import Message, Notification
 from webpush_iac.manifest.render_limits import Limits, _LimitExceeded
 from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
-from webpush_iac.state import JSON, ProjectSettings
+from webpush_iac.state import ProjectSettings
 
 MARKERS = ("{{", "{%", "{#")
 URL_FIELDS = frozenset({"url", "icon", "image"})
@@ -163,22 +162,20 @@ def is_template(text: str) -> bool:
     return any(marker in text for marker in MARKERS)
 
 
-@dataclass
-class Rendered:
-    """The outcome of rendering one schedule: the push (None when it failed) and what was found."""
-
-    push: JSON | None
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-
 class Renderer:
     """Compiles and renders template strings for one project; holds the compile cache."""
 
     def __init__(
-        self, settings: ProjectSettings, *, clock: Callable[[], float] | None = None
+        self,
+        settings: ProjectSettings,
+        *,
+        clock: Callable[[], float] | None = None,
+        project_vars_known: bool = True,
     ) -> None:
+        """``project_vars_known`` false: the Project's ``vars`` are invalid, so no string can be
+        said to use an undeclared variable, nor be rendered."""
         self.settings = settings
+        self.project_vars_known = project_vars_known
         limits = Limits(_namespace_contents, clock) if clock else Limits(_namespace_contents)
         self.env = _Sandbox(
             limits, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
@@ -235,7 +232,7 @@ class Renderer:
             except TemplateError as exc:  # anything else the compiler refuses
                 problems.append(doc.problem(path, trees.syntax_message(exc, text)))
                 continue
-            for name in sorted(undeclared - known):
+            for name in sorted(undeclared - known) if self.project_vars_known else ():
                 problems.append(doc.problem(path, f"uses undeclared variable '{name}' ({hint})"))
         return problems
 
@@ -254,13 +251,15 @@ class Renderer:
         sdoc: SourceDoc,
         schedule: ScheduleModel,
         template: tuple[SourceDoc, TemplateModel] | None,
-    ) -> Rendered:
+    ) -> trees.Rendered:
         """The complete API push object of ``schedule``, or its problems.
 
         The shape is docs/api-notes.md "Push payload"; schedule options merge over the template's.
         """
         push = schedule.spec.push
-        out = Rendered(None)
+        out = trees.Rendered(None)
+        if not self.project_vars_known:
+            return out
         variables = trees.variables(self.settings, sdoc, schedule, template, out.problems)
         if out.problems:
             return out

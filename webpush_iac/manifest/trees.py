@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,6 +16,15 @@ from webpush_iac.errors import Problem
 from webpush_iac.manifest.models.kinds import ScheduleModel, SchedulePush, TemplateModel
 from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
 from webpush_iac.state import JSON, ProjectSettings
+
+
+@dataclass
+class Rendered:
+    """The outcome of rendering one schedule: the push (None when it failed) and what was found."""
+
+    push: JSON | None
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def push_object(
@@ -160,6 +170,7 @@ def variables(
 
 
 __all__ = [
+    "Rendered",
     "content",
     "dump",
     "exception_text",
