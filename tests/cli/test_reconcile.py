@@ -139,7 +139,9 @@ def test_safety_threshold_exits_3_for_plan_and_apply(in_tmp: Path) -> None:
 
     planned = invoke("plan", str(root), "--emulator")
     assert planned.exit_code == 3
-    assert "--allow-large-changes" in planned.stderr
+    assert "run 'webpush-iac apply --allow-large-changes' to proceed" in planned.stderr
+    assert "re-run with" not in planned.stderr  # plan itself takes no such flag
+    assert invoke("plan", str(root), "--emulator", "--allow-large-changes").exit_code == 2
     refused = invoke("apply", str(root), "--emulator", "--auto-approve")
     assert refused.exit_code == 3
     assert len(embedded_schedules(in_tmp)) == 10

@@ -2,7 +2,8 @@
 
 As in octoDNS, a reviewer's "yes" is not enough for a change big enough to be a mistake (a prefix
 typo that orphans every schedule, a members file emptied by a bad merge): plan and apply exit 3
-naming the numbers and the flag that overrides.
+naming the numbers and the command and flag that override (``apply --allow-large-changes``;
+``plan`` has no such flag, it only reports).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from webpush_iac.plan.model import Plan
 from webpush_iac.state import ProjectSettings
 
 MIN_OWNED_FOR_DELETE_THRESHOLD: Final = 10
+# plan takes no override (it only reports): the message names the command that does.
+OVERRIDE: Final = "after review, run 'webpush-iac apply --allow-large-changes' to proceed"
 
 
 def check_safety(
@@ -48,7 +51,7 @@ def check_safety(
             f"above safety.max_device_changes {settings.max_device_changes}"
         )
     if reasons:
-        raise SafetyError("; ".join(reasons) + "; re-run with --allow-large-changes to proceed")
+        raise SafetyError("; ".join(reasons) + f"; {OVERRIDE}")
 
 
-__all__ = ["MIN_OWNED_FOR_DELETE_THRESHOLD", "check_safety"]
+__all__ = ["MIN_OWNED_FOR_DELETE_THRESHOLD", "OVERRIDE", "check_safety"]
