@@ -7,6 +7,7 @@ emulator-based end-to-end tests cover the rest.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from support.progress import counted
 
 from webpush_iac.apply.executor import apply_plan, chain_changes
 from webpush_iac.apply.journal import in_flight, read_journal
+from webpush_iac.client import Credentials, EngageLabClient
 from webpush_iac.commands.operations import apply_command
 from webpush_iac.errors import PlanError
 from webpush_iac.plan import ApiRequest, Change, PlanProblem
@@ -251,3 +253,35 @@ async def test_apply_reports_every_request_as_counted_progress(
     total = len(run.result.done)
     assert total == 4  # three creates and the PUT that disables s0
     assert counted(events, STAGE_APPLY)[-1] == (total, total)
+
+
+async def test_a_call_cancelled_while_it_waits_to_be_sent_leaves_no_intent(tmp_path: Path) -> None:
+    """Only a call that went on the wire has an intent: ctrl-C while 19 calls wait behind one
+    that hangs leaves exactly that one in flight, not 20."""
+    sent: list[str] = []
+    started = asyncio.Event()
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        started.set()
+        await asyncio.Event().wait()  # the answer never comes
+        raise AssertionError("unreachable")
+
+    plan = plan_of(*(tag(f"t{i:02d}", ["r1"]) for i in range(20)))
+    client = EngageLabClient(
+        "https://api.example.test",
+        Credentials("app", SECRET),
+        transport=httpx.MockTransport(hang),
+        concurrency=1,
+    )
+    async with client:
+        run = asyncio.create_task(apply_plan(client, plan, journal_dir=tmp_path))
+        await started.wait()
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+    (path,) = journal_files(tmp_path)
+    records = read_journal(path)
+    assert [r["path"] for r in in_flight(records)] == sent == ["/v4/tags/t00"]
+    assert [r["event"] for r in records if r["event"] in ("intent", "not_sent")] == ["intent"]
+    assert records[-1]["event"] == "aborted"

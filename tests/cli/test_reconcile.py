@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner, Result
-from support.cli import run_cli
+from support.cli import run_cli, run_in_pty
 from support.constants import APP_KEY, MASTER_SECRET, QUICKSTART
 from support.emulator import Admin
 from support.git import commit, init
@@ -455,3 +455,27 @@ def test_a_new_past_single_fails_plan_with_a_baseline_and_only_warns_without(in_
     assert "past_absent_unknown  schedule/launch" in loose.stdout
     as_json = invoke("plan", str(repo), "--emulator", "--format", "json")
     assert [w["code"] for w in json.loads(as_json.stdout)["warnings"]] == ["past_absent_unknown"]
+
+
+def test_ctrl_c_at_the_apply_prompt_aborts_at_once_and_journals_nothing(in_tmp: Path) -> None:
+    files = {
+        "webpush-iac.yaml": project_yaml(prune=True),
+        "a.yaml": single_schedule("a"),
+        "b.yaml": single_schedule("b"),
+    }
+    root = write_tree(in_tmp / "m", files)
+    first = run_cli(in_tmp, "apply", str(root), "--emulator", "--auto-approve")
+    assert first.returncode == 0, first.stderr
+    journal = in_tmp / ".webpush-iac" / "journal"
+    journals = sorted(journal.glob("*.jsonl"))
+    write_tree(root, {k: v for k, v in files.items() if k != "b.yaml"})  # plan: delete b
+
+    # One ctrl-C, then a "y" a person might type next: the first must already have ended it.
+    run = run_in_pty(
+        in_tmp, "apply", str(root), "--emulator", prompt="Apply these changes?", keys=b"\x03y\r"
+    )
+    assert run.returncode == 130, run.output
+    assert "interrupted by SIGINT at the confirmation prompt: nothing was sent" in run.output
+    assert "Traceback" not in run.output
+    assert sorted(journal.glob("*.jsonl")) == journals  # no journal, so no intent
+    assert sorted(s["name"] for s in embedded_schedules(in_tmp)) == ["iac_a", "iac_b"]

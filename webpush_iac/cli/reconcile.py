@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -85,6 +87,35 @@ def show_audit(out: OutputOptions, report: AuditReport) -> None:
     click.echo(text)
 
 
+def confirm(question: str) -> bool:
+    """Ask on stderr; the first ctrl-C (or SIGTERM) ends the prompt at once, nothing sent.
+
+    apply asks while its event loop runs, and the loop's signal handling only cancels the main
+    task and returns (``cli.signals``): the prompt went on waiting, the first ctrl-C seemed
+    swallowed, and a later "y" started an apply that the pending cancellation killed straight
+    away. While the prompt waits, either signal raises in it instead; the loop's handlers are
+    back afterwards.
+    """
+    caught: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        caught.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return click.confirm(question, default=False, err=True)
+    except click.Abort:
+        click.echo(err=True)  # the prompt's line was left open
+        if caught:
+            message = f"interrupted by {caught[0]} at the confirmation prompt: nothing was sent"
+            raise interrupted(caught[0], message) from None
+        raise ApplyCancelled("no answer at the confirmation prompt: nothing was sent") from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @cli.command("plan")
 @reconciler_options()
 @click.option("--out", metavar="FILE", help="Also write the JSON saved plan to FILE.")
@@ -156,7 +187,7 @@ def apply_cmd(
                 "refusing to apply without confirmation: not a terminal; pass --auto-approve "
                 "or apply a reviewed --plan FILE (nothing was sent)"
             )
-        return click.confirm("Apply these changes?", default=False, err=True)
+        return confirm("Apply these changes?")
 
     stop = StopRequest()
     done = run(

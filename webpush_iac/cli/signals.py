@@ -10,8 +10,9 @@ summary, no journal end line, exit -15. So while a command's event loop runs, bo
   (130 for SIGINT, 143 for SIGTERM). A second signal cancels the requests still in flight.
 * before anything is sent (reading, planning), the first signal cancels the command at once:
   there is nothing to wind down.
-* one more signal after that raises at once (``KeyboardInterrupt`` / :class:`Interrupted`), which
-  also breaks out of a blocking confirmation prompt.
+* one more signal after that raises at once (``KeyboardInterrupt`` / :class:`Interrupted`). The
+  confirmation prompt installs its own handlers while it waits (``reconcile.confirm``), so there
+  the first signal ends it.
 
 Plain ``signal.signal`` handlers rather than the event loop's: they also run while the loop is
 blocked in a synchronous call (the confirmation prompt), as ``asyncio.run``'s own SIGINT handler
