@@ -479,3 +479,18 @@ def test_ctrl_c_at_the_apply_prompt_aborts_at_once_and_journals_nothing(in_tmp: 
     assert "Traceback" not in run.output
     assert sorted(journal.glob("*.jsonl")) == journals  # no journal, so no intent
     assert sorted(s["name"] for s in embedded_schedules(in_tmp)) == ["iac_a", "iac_b"]
+
+
+def test_cli_export_path_exports_a_project_with_its_own_prefix(in_tmp: Path) -> None:
+    files = {"webpush-iac.yaml": project_yaml(prefix="acme_"), "a.yaml": single_schedule("a")}
+    root = write_tree(in_tmp / "m", files)
+    assert invoke("apply", str(root), "--emulator", "--auto-approve").exit_code == 0
+    exported = invoke("export", str(root), "--out", "exported", "--emulator")
+    assert exported.exit_code == 0, exported.output
+    assert (in_tmp / "exported" / "schedules" / "a.yaml").is_file()
+    assert "not owned" not in exported.stderr
+    planned = invoke("plan", "exported", "--emulator", "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    broken = invoke("export", str(in_tmp / "nowhere"), "--out", "x", "--emulator")
+    assert broken.exit_code == 1
+    assert "nowhere: no such file or directory" in broken.stderr

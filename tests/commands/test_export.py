@@ -20,7 +20,7 @@ from support.manifests import (
 
 from webpush_iac.commands.export import export_command, read_registration_ids
 from webpush_iac.commands.operations import apply_command, plan_command
-from webpush_iac.errors import ConfigError
+from webpush_iac.errors import ConfigError, ManifestError
 from webpush_iac.manifest import load
 
 
@@ -98,3 +98,79 @@ def test_registration_id_list_skips_comments_blanks_and_duplicates(tmp_path: Pat
     path = tmp_path / "ids.txt"
     path.write_text("a\n# b\n\n  c  # trailing note\na\n")
     assert read_registration_ids(path) == ["a", "c"]
+
+
+OTHER_ENV = {"ACME_KEY": ENV["WEBPUSH_APP_KEY"], "ACME_SECRET": ENV["WEBPUSH_MASTER_SECRET"]}
+
+
+def acme_project() -> str:
+    return to_yaml(
+        manifests.project(
+            "acme",
+            region="hk",
+            timezone="Asia/Singapore",
+            ownership={"prefix": "acme_"},
+            credentials={"app_key": {"env": "ACME_KEY"}, "master_secret": {"env": "ACME_SECRET"}},
+        )
+    )
+
+
+@pytest.mark.parametrize("given", ["folder", "file"])
+async def test_export_path_reads_the_projects_prefix_region_and_credential_names(
+    tmp_path: Path, emulator_app: Starlette, given: str
+) -> None:
+    source = write_tree(
+        tmp_path / "src",
+        {"webpush-iac.yaml": acme_project(), "a.yaml": single_schedule("launch")},
+    )
+    applied = await apply_command(
+        [source], target=target_for(emulator_app), environ=OTHER_ENV, journal_dir=tmp_path
+    )
+    assert applied.result.ok
+    path = source if given == "folder" else source / "webpush-iac.yaml"
+    out = tmp_path / "exported"
+    run = await export_command(
+        out, target=target_for(emulator_app), project=path, environ=OTHER_ENV
+    )
+    assert sorted(str(p.relative_to(out)) for p in run.files) == [
+        "schedules/launch.yaml",
+        "webpush-iac.yaml",
+    ]
+    project = load([out]).project
+    assert (project.name, project.prefix, project.region, project.timezone) == (
+        "acme",
+        "acme_",
+        "hk",
+        "Asia/Singapore",
+    )
+    assert (project.app_key_env, project.master_secret_env) == ("ACME_KEY", "ACME_SECRET")
+    replanned = await plan_command([out], target=target_for(emulator_app), environ=OTHER_ENV)
+    assert not replanned.plan.has_mutations
+
+
+async def test_export_without_path_keeps_the_default_prefix_and_credentials(
+    tmp_path: Path, emulator_app: Starlette
+) -> None:
+    source = write_tree(
+        tmp_path / "src", {"webpush-iac.yaml": acme_project(), "a.yaml": single_schedule("x")}
+    )
+    await apply_command(
+        [source], target=target_for(emulator_app), environ=OTHER_ENV, journal_dir=tmp_path
+    )
+    run = await export_command(tmp_path / "out", target=target_for(emulator_app), environ=ENV)
+    assert any("acme_x is not owned (no 'iac_' prefix)" in w for w in run.warnings)
+    project = load([tmp_path / "out"]).project
+    assert (project.prefix, project.app_key_env) == ("iac_", "WEBPUSH_APP_KEY")
+
+
+async def test_export_path_without_a_valid_project_is_a_manifest_error(
+    tmp_path: Path, emulator_app: Starlette
+) -> None:
+    with pytest.raises(ManifestError, match="no Project file"):
+        await export_command(tmp_path / "o", target=target_for(emulator_app), project=tmp_path)
+    write_tree(tmp_path / "bad", {"webpush-iac.yaml": to_yaml(manifests.project(region="moon"))})
+    with pytest.raises(ManifestError, match=r"spec\.region"):
+        await export_command(
+            tmp_path / "o", target=target_for(emulator_app), project=tmp_path / "bad"
+        )
+    assert not (tmp_path / "o").exists()

@@ -21,7 +21,10 @@ _EXAMPLES = {
         "apply --plan plan.json   # exactly the reviewed requests, refused if stale",
     ],
     "audit": ["audit manifests/ --format markdown   # exit 2 on drift"],
-    "export": ["export --out imported/ --registration-ids devices.txt"],
+    "export": [
+        "export --out imported/ --registration-ids devices.txt",
+        "export manifests/ --out imported/   # the prefix and credentials of manifests/",
+    ],
 }
 for _name, _lines in _EXAMPLES.items():
     cli.commands[_name].epilog = "\b\nExamples:\n" + "\n".join(f"  webpush-iac {x}" for x in _lines)

@@ -255,6 +255,7 @@ def audit_cmd(
 
 @cli.command("export")
 @reconciler_options(manifests=False)
+@click.argument("path", required=False, metavar="[PATH]")
 @click.option("--out", "out_dir", metavar="DIR", default="exported", show_default=True)
 @click.option("--registration-ids", "rid_file", metavar="FILE", help="Devices to export.")
 def export_cmd(
@@ -262,12 +263,18 @@ def export_cmd(
     emulator: bool,
     timeout: float | None,
     debug: bool,
+    path: str | None,
     out_dir: str,
     rid_file: str | None,
 ) -> None:
-    """Write manifests for what is live: one file per schedule, devices from an id list."""
+    """Write manifests for what is live: one file per schedule, devices from an id list.
+
+    PATH is a manifest tree (or its webpush-iac.yaml): its Project's ownership prefix, region,
+    credential variables and time zone are used. Without PATH: prefix iac_ and the default
+    WEBPUSH_APP_KEY / WEBPUSH_MASTER_SECRET.
+    """
     where = target_options(base_url, emulator, timeout)
-    done = run(where, export_command, out_dir=out_dir, registration_ids_file=rid_file)
+    done = run(where, export_command, out_dir=out_dir, project=path, registration_ids_file=rid_file)
     for warning in done.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"wrote {len(done.files)} file(s) to {done.directory}")

@@ -28,7 +28,7 @@ from typing import Any
 from webpush_iac.commands.connection import Target, connect
 from webpush_iac.errors import ConfigError
 from webpush_iac.live import read_devices, schedule_from_api
-from webpush_iac.manifest import dump_yaml
+from webpush_iac.manifest import dump_yaml, load_project
 from webpush_iac.manifest.membership import id_lines
 from webpush_iac.manifest.models.push import PushOptions
 from webpush_iac.progress import Progress
@@ -54,12 +54,20 @@ async def export_command(
     out_dir: str | Path,
     *,
     target: Target,
+    project: str | Path | None = None,
     registration_ids_file: str | Path | None = None,
     settings: ProjectSettings | None = None,
     environ: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ExportRun:
-    """Read live schedules (and the listed devices) with GETs only and write manifests."""
+    """Read live schedules (and the listed devices) with GETs only and write manifests.
+
+    ``project`` (``export PATH``) is a manifest tree or its Project file: its ownership prefix,
+    region, credential variable names, time zone and product decide what is read and written.
+    Without it the defaults hold (prefix ``iac_``, ``WEBPUSH_APP_KEY`` / ``WEBPUSH_MASTER_SECRET``).
+    """
+    if settings is None:
+        settings = load_project(project) if project is not None else None
     settings = settings or ProjectSettings(name=EXPORT_PROJECT)
     directory = Path(out_dir)
     _refuse_existing_manifests(directory)
@@ -141,11 +149,13 @@ def _export_schedule(run: ExportRun, live: LiveSchedule, prefix: str, seen: set[
 
 
 def project_document(settings: ProjectSettings) -> JSON:
+    product = {"product": settings.product} if settings.product != "web" else {}
     return {
         "apiVersion": API_VERSION,
         "kind": "Project",
-        "metadata": {"name": settings.name},
+        "metadata": {"name": settings.name or EXPORT_PROJECT},
         "spec": {
+            **product,
             "region": settings.region,
             "credentials": {
                 "app_key": {"env": settings.app_key_env},

@@ -12,6 +12,7 @@ from webpush_iac.manifest.files import (
     group_paths,
     identifiers,
     load,
+    load_project,
     load_report,
     read_baseline,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "group_paths",
     "identifiers",
     "load",
+    "load_project",
     "load_report",
     "parse_documents",
     "read_baseline",

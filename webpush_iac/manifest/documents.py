@@ -248,6 +248,17 @@ def _check_unique(docs: list[SourceDoc], problems: list[Problem]) -> None:
             )
 
 
+def project_settings(docs: list[SourceDoc], origin: str) -> ProjectSettings:
+    """The settings of the one Project among ``docs`` (for ``export PATH``, which needs them
+    without the rest of a manifest tree); raises ManifestError when it is missing or invalid."""
+    problems: list[Problem] = []
+    projects = [d for d in docs if isinstance(d.data, dict) and d.data.get("kind") == "Project"]
+    settings, _unknown = _project(projects, problems, True, origin)
+    if problems:
+        raise ManifestError(sorted(set(problems)))
+    return settings
+
+
 def _project(
     docs: list[SourceDoc], problems: list[Problem], complete: bool, origin: str
 ) -> tuple[ProjectSettings, set[str]]:

@@ -14,15 +14,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from webpush_iac.errors import Problem
+from webpush_iac.errors import ManifestError, Problem
 from webpush_iac.manifest import baseline as _baseline
 from webpush_iac.manifest.baseline import Baseline
-from webpush_iac.manifest.documents import LoadResult, build_state
+from webpush_iac.manifest.documents import LoadResult, build_state, project_settings
 from webpush_iac.manifest.membership import named_identifiers
 from webpush_iac.manifest.named_files import MAX_NAMED_FILE_BYTES, PROJECT_FILES
 from webpush_iac.manifest.sourcemap import SourceDoc, display_path
 from webpush_iac.manifest.yaml import UNPARSED, parse_documents, parse_quietly
-from webpush_iac.state import DesiredState
+from webpush_iac.state import DesiredState, ProjectSettings
 
 __all__ = [
     "PROJECT_FILES",
@@ -32,6 +32,7 @@ __all__ = [
     "group_paths",
     "identifiers",
     "load",
+    "load_project",
     "load_report",
     "read_baseline",
     "read_documents",
@@ -74,6 +75,24 @@ def load_report(
         now=now,
         origin=display_path(paths[0]) if paths else ".",
     )
+
+
+def load_project(path: str | Path) -> ProjectSettings:
+    """The Project of a manifest tree: ``path`` is its folder (holding ``webpush-iac.yaml``) or
+    the Project file itself. Only that file is read; raises ManifestError when it holds no
+    valid Project."""
+    file = Path(path)
+    if file.is_dir():
+        found = [file / name for name in PROJECT_FILES if (file / name).is_file()]
+        if not found:
+            names = " or ".join(PROJECT_FILES)
+            problem = Problem(display_path(file), 0, 0, "", f"no Project file ({names}) here")
+            raise ManifestError([problem])
+        file = found[0]
+    docs, problems, _complete = read_documents([file])
+    if problems:
+        raise ManifestError(problems)
+    return project_settings(docs, display_path(file))
 
 
 def baseline_registration_ids(paths: Sequence[str | Path], git_ref: str) -> set[str]:
