@@ -58,14 +58,13 @@ def parse_wall_time(text: Any, zone_type: Any, zone: tzinfo) -> datetime | None:
 
 
 def fire_time(trigger: JSON, zone: tzinfo) -> datetime | None:
-    """When a one-shot trigger fires: single ``time``, or intelligent ``backup_time`` (read like a
-    zone_type 1 time; the literal ``"now"`` has no fire time). ``None`` for periodical."""
-    single = trigger.get("single")
-    if isinstance(single, dict):
-        return parse_wall_time(single.get("time"), single.get("zone_type", 1), zone)
-    smart = trigger.get("intelligent")
-    if isinstance(smart, dict):
-        return parse_wall_time(smart.get("backup_time"), 1, zone)
+    """When a one-shot trigger fires: single ``time``, or intelligent ``backup_time`` (read by
+    its ``zone_type`` when it has one, else like a zone_type 1 time; the literal ``"now"`` has
+    no fire time). ``None`` for periodical."""
+    for kind, key in (("single", "time"), ("intelligent", "backup_time")):
+        spec = trigger.get(kind)
+        if isinstance(spec, dict):
+            return parse_wall_time(spec.get(key), spec.get("zone_type", 1), zone)
     return None
 
 

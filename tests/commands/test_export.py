@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 from support import manifests
-from support.constants import ENV
+from support.constants import APP_KEY, ENV, MASTER_SECRET
 from support.e2e import target_for
 from support.emulator import Admin
 from support.manifests import (
@@ -18,6 +19,7 @@ from support.manifests import (
     write_tree,
 )
 
+from webpush_iac.client import Credentials, EngageLabClient
 from webpush_iac.commands.export import export_command, read_registration_ids
 from webpush_iac.commands.operations import apply_command, plan_command
 from webpush_iac.errors import ConfigError, ManifestError
@@ -174,3 +176,67 @@ async def test_export_path_without_a_valid_project_is_a_manifest_error(
             tmp_path / "o", target=target_for(emulator_app), project=tmp_path / "bad"
         )
     assert not (tmp_path / "o").exists()
+
+
+WEB = {"alert": "Hi", "url": "https://example.com/x", "title": "T"}
+
+
+def shaped(**changes: Any) -> dict[str, Any]:
+    """A schedule as the API takes it, with ``changes`` applied to its push (and trigger)."""
+    push: dict[str, Any] = {
+        "from": "push",
+        "to": "all",
+        "body": {"platform": "web", "notification": {"web": dict(WEB)}},
+    }
+    trigger = changes.pop("trigger", {"single": {"time": manifests.in_days(90), "zone_type": 1}})
+    for key, value in changes.items():
+        target, _, leaf = key.rpartition(".")
+        node = push
+        for part in filter(None, target.split(".")):
+            node = node[part]
+        if value is None:
+            del node[leaf]
+        else:
+            node[leaf] = value
+    return {"name": "iac_shape", "enabled": True, "trigger": trigger, "push": push}
+
+
+# Shapes the Create Push doc documents (docs/api-notes.md "Push payload"), one schedule each.
+SHAPES: dict[str, dict[str, Any]] = {
+    "web.alert as an object": shaped(**{"body.notification.web.alert": {"text": "Hi", "n": 2}}),
+    "msg_content as an object": shaped(
+        **{"body.notification": None, "body.message": {"msg_content": {"k": "v"}, "title": "T"}}
+    ),
+    "time_to_live as a string": shaped(**{"body.options": {"time_to_live": "3600"}}),
+    "custom_args as a string": shaped(custom_args="business info"),
+    'icon: ""': shaped(**{"body.notification.web.icon": ""}),
+    'image: ""': shaped(**{"body.notification.web.image": ""}),
+    'platform: ["web"]': shaped(**{"body.platform": ["web"]}),
+    "a top-level notification.alert": shaped(**{"body.notification.alert": "Hi,MTPush !"}),
+    "from other than push": shaped(**{"from": "console"}),
+    "intelligent zone_type": shaped(
+        trigger={"intelligent": {"backup_time": manifests.in_days(90), "zone_type": 2}}
+    ),
+}
+
+
+@pytest.mark.parametrize("schedule", SHAPES.values(), ids=SHAPES.keys())
+async def test_a_live_schedule_in_a_documented_shape_exports_validates_and_plans_as_a_noop(
+    tmp_path: Path, emulator_app: Starlette, schedule: dict[str, Any]
+) -> None:
+    async with EngageLabClient(
+        "http://emulator.test", Credentials(APP_KEY, MASTER_SECRET), asgi_app=emulator_app
+    ) as client:
+        await client.request("POST", "/v4/schedules", json=schedule)
+        (live,) = await client.list_schedules()
+    assert live["push"] == schedule["push"]  # the emulator keeps it as sent
+    out = tmp_path / "exported"
+    run = await export_command(out, target=target_for(emulator_app), environ=ENV)
+    assert run.warnings == []
+    desired = load([out])  # validate accepts it
+    assert desired.schedules["shape"].push == schedule["push"]  # kept as written
+    assert desired.schedules["shape"].trigger == schedule["trigger"]
+    replanned = await plan_command([out], target=target_for(emulator_app), environ=ENV)
+    assert not replanned.plan.has_mutations, [
+        c.to_data() for c in replanned.plan.changes if c.mutating
+    ]

@@ -430,3 +430,57 @@ def test_each_render_starts_with_a_fresh_budget() -> None:
     renderer = Renderer(ProjectSettings(name="p"))
     compiled = renderer.env.compile_bounded("{% for i in range(10000) %}{% endfor %}ok")
     assert [renderer._bounded_render(compiled, {}) for _ in range(30)] == ["ok"] * 30
+
+
+def test_documented_shapes_render_as_written(tmp_path: Path) -> None:
+    inline = (
+        "    to: all\n"
+        "    from: console\n"
+        "    platform: [web]\n"
+        "    custom_args: business info\n"
+        "    notification:\n"
+        "      alert: '{{ brand }} says hi'\n"
+        "      web: {alert: {text: '{{ brand }}'}, url: 'https://e.com', icon: '', image: ''}\n"
+        "    options: {time_to_live: '3600', web_buttons: [{id: b, text: go, url: ''}]}\n"
+    )
+    push = load(tmp_path, project("{brand: ACME}"), schedule(inline)).state.schedules["s"].push
+    assert push == {
+        "from": "console",
+        "to": "all",
+        "body": {
+            "platform": ["web"],
+            "notification": {
+                "alert": "ACME says hi",
+                "web": {"alert": {"text": "ACME"}, "url": "https://e.com", "icon": "", "image": ""},
+            },
+            "options": {
+                "time_to_live": "3600",
+                "web_buttons": [{"id": "b", "text": "go", "url": ""}],
+            },
+        },
+        "custom_args": "business info",
+    }
+
+
+def test_an_empty_url_is_none_for_icons_but_the_click_url_is_required(tmp_path: Path) -> None:
+    inline = "    to: all\n    notification: {alert: a, url: '', icon: ''}\n"
+    assert problems(tmp_path, project(), schedule(inline)) == [
+        "13:30: spec.push.notification.url: must be an http(s) URL"
+    ]
+    api = "    to: all\n    notification: {web: {alert: ' ', url: 'https://e.com', image: x}}\n"
+    assert problems(tmp_path, project(), schedule(api)) == [
+        "13:26: spec.push.notification.web.alert: must not be empty",
+        "13:60: spec.push.notification.web.image: must be an http(s) URL",
+    ]
+
+
+def test_platform_belongs_to_the_template_when_one_is_used(tmp_path: Path) -> None:
+    tpl = template("  platform: [web]\n  notification: {alert: a, url: 'https://e.com'}\n")
+    use = schedule("    to: all\n    template: t\n")
+    assert load(tmp_path, project(), tpl, use).state.schedules["s"].push["body"]["platform"] == [
+        "web"
+    ]
+    twice = schedule("    to: all\n    template: t\n    platform: web\n")
+    assert problems(tmp_path, project(), tpl, twice) == [
+        "21:5: spec.push.platform: belongs to the template when one is used"
+    ]

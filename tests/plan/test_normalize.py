@@ -18,7 +18,12 @@ from support.plan import (
 )
 
 from webpush_iac.plan import Plan, diff
-from webpush_iac.plan.normalize import normalize_live, normalize_trigger, prune_empty
+from webpush_iac.plan.normalize import (
+    normalize_live,
+    normalize_push,
+    normalize_trigger,
+    prune_empty,
+)
 from webpush_iac.state import LiveSchedule
 
 
@@ -158,3 +163,25 @@ def test_live_normalisation_without_a_desired_side_drops_server_defaults() -> No
     have = live_schedule("iac_x", payload={**push(), "request_id": "r"})
     assert "request_id" not in normalize_live(have)["push"]
     assert "from" not in normalize_live(have)["push"]
+
+
+def test_documented_shapes_are_compared_as_written_never_rewritten() -> None:
+    shaped = {
+        "from": "console",
+        "to": "all",
+        "custom_args": "business info",
+        "body": {
+            "platform": ["web"],
+            "notification": {
+                "alert": "Hi",
+                "web": {"alert": {"text": "Hi"}, "url": "https://e.com", "icon": "", "image": ""},
+            },
+            "options": {"time_to_live": "3600"},
+        },
+    }
+    assert normalize_push(copy.deepcopy(shaped)) == shaped
+    trigger = {"intelligent": {"backup_time": "2027-02-01 10:00:00", "zone_type": 2}}
+    assert normalize_trigger(trigger) == trigger
+    live = LiveSchedule("id1", "iac_s", True, trigger, copy.deepcopy(shaped))
+    want = schedule("s", trigger, shaped)
+    assert normalize_live(live, want) == {"enabled": True, "trigger": trigger, "push": shaped}

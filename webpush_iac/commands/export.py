@@ -89,7 +89,7 @@ async def export_command(
     _write(run, PROJECT_FILE, [project_document(settings)])
     seen: set[str] = set()
     for schedule in schedules:
-        _export_schedule(run, schedule, settings.prefix, seen)
+        _export_schedule(run, schedule, settings, seen)
     if devices:
         docs = device_documents([devices[r] for r in rids if r in devices])
         _write(run, "devices.yaml", docs)
@@ -114,7 +114,10 @@ def _refuse_existing_manifests(directory: Path) -> None:
             )
 
 
-def _export_schedule(run: ExportRun, live: LiveSchedule, prefix: str, seen: set[str]) -> None:
+def _export_schedule(
+    run: ExportRun, live: LiveSchedule, settings: ProjectSettings, seen: set[str]
+) -> None:
+    prefix = settings.prefix
     owned = live.name.startswith(prefix) and len(live.name) > len(prefix)
     name = live.name[len(prefix) :] if owned else live.name
     if owned and name in seen:
@@ -124,7 +127,7 @@ def _export_schedule(run: ExportRun, live: LiveSchedule, prefix: str, seen: set[
         )
         return
     notes: list[str] = []
-    doc = schedule_document(name, live, notes)
+    doc = schedule_document(name, live, notes, settings.product)
     for note in notes:
         run.warnings.append(f"schedule {live.name}: {note}")
     if doc is None:
@@ -167,14 +170,16 @@ def project_document(settings: ProjectSettings) -> JSON:
     }
 
 
-def schedule_document(name: str, live: LiveSchedule, notes: list[str]) -> JSON | None:
+def schedule_document(
+    name: str, live: LiveSchedule, notes: list[str], product: str = "web"
+) -> JSON | None:
     """A Schedule document whose rendered push equals the live one (``None`` if impossible)."""
     trigger = live.trigger
     smart = trigger.get("intelligent")
     if isinstance(smart, dict) and str(smart.get("backup_time", "")).lower() == "now":
         notes.append('intelligent backup_time "now" cannot be declared; not exported')
         return None
-    push = _push_spec(live.push, notes)
+    push = _push_spec(live.push, notes, product)
     if push is None:
         return None
     return {
@@ -185,17 +190,25 @@ def schedule_document(name: str, live: LiveSchedule, notes: list[str]) -> JSON |
     }
 
 
-def _push_spec(push: JSON, notes: list[str]) -> JSON | None:
+def _push_spec(push: JSON, notes: list[str], product: str) -> JSON | None:
     raw_body = push.get("body")
     body: JSON = raw_body if isinstance(raw_body, dict) else {}
     spec: JSON = {"to": push.get("to", "all")}
+    if push.get("from", "push") != "push":
+        spec["from"] = push["from"]
+    if body.get("platform", product) != product:
+        spec["platform"] = body["platform"]  # as written, e.g. ["web"]
     notification = body.get("notification")
     message = body.get("message")
     if isinstance(notification, dict) and isinstance(notification.get("web"), dict):
         web = notification["web"]
-        spec["notification"] = {k: _literal(web[k]) for k in _NOTIFICATION_KEYS if k in web}
+        flat = {k: _literal(web[k]) for k in _NOTIFICATION_KEYS if k in web}
+        if "alert" in notification:  # the API's own shape: a generic alert beside the web block
+            spec["notification"] = {"alert": _literal(notification["alert"]), "web": flat}
+        else:
+            spec["notification"] = flat
         _note_extra(notes, "body.notification.web", web, _NOTIFICATION_KEYS)
-        _note_extra(notes, "body.notification", notification, ("web",))
+        _note_extra(notes, "body.notification", notification, ("alert", "web"))
     elif isinstance(message, dict):
         spec["message"] = {k: _literal(message[k]) for k in _MESSAGE_KEYS if k in message}
         _note_extra(notes, "body.message", message, _MESSAGE_KEYS)

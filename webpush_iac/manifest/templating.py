@@ -24,16 +24,14 @@ from webpush_iac.errors import Problem
 from webpush_iac.manifest import trees
 from webpush_iac.manifest.bodychecks import check_body
 from webpush_iac.manifest.models.kinds import ScheduleModel, TemplateModel
-from webpush_iac.manifest.models.push import Message, Notification
+from webpush_iac.manifest.models.push import ApiNotification
 from webpush_iac.manifest.render_limits import Limits, _LimitExceeded
 from webpush_iac.manifest.sourcemap import KeyPath, SourceDoc
 from webpush_iac.state import ProjectSettings
 
 MARKERS = ("{{", "{%", "{#")
-URL_FIELDS = frozenset({"url", "icon", "image"})
-REQUIRED_TEXT = frozenset({"alert", "url", "msg_content"})
-CONTENT = frozenset({"notification", "message"})
 INTERNALS = "template code may not access Python internals"
+NONE: trees.Roles = {}  # no checks on the strings of a block
 _LOOP, _TEXT = "webpush_iac_loop", "webpush_iac_text"  # filters the compiler wraps around nodes
 
 
@@ -270,12 +268,19 @@ class Renderer:
             else (sdoc, ("spec", "push"), push)
         )
 
-        def render(doc: SourceDoc, base: KeyPath, value: Any) -> Any:
-            return self._render_tree(doc, base, value, variables, name, out.problems)
+        def render(doc: SourceDoc, base: KeyPath, value: Any, roles: trees.Roles = NONE) -> Any:
+            return self._render_tree(doc, base, value, variables, name, out.problems, roles)
 
-        content: Notification | Message | None = spec.notification or spec.message
         key = "notification" if spec.notification is not None else "message"
-        block = render(cdoc, (*cbase, key), trees.dump(content))
+        if isinstance(spec.notification, ApiNotification):  # {alert, web} as the API spells it
+            written = trees.dump(spec.notification)
+            web = render(cdoc, (*cbase, key, "web"), written.pop("web"), trees.WEB_ROLES)
+            block = {**render(cdoc, (*cbase, key), written), "web": web}
+        else:
+            roles = trees.WEB_ROLES if spec.notification is not None else trees.MESSAGE_ROLES
+            block = render(
+                cdoc, (*cbase, key), trees.dump(spec.notification or spec.message), roles
+            )
         languages = {
             code: render(cdoc, (*cbase, "languages", code), trees.dump(lang))
             for code, lang in spec.languages.items()
@@ -288,7 +293,10 @@ class Renderer:
         )
         if out.problems:
             return out
-        result = trees.push_object(push, self.settings.product, key, block, languages, options)
+        platform = spec.platform if spec.platform is not None else self.settings.product
+        nested = not isinstance(spec.notification, ApiNotification)
+        body = trees.body(platform, self.settings.product if nested else None, key, block)
+        result = trees.push_object(push, body, languages, options)
         problems, warnings = check_body(sdoc, schedule, result["body"])
         out.problems.extend(problems)
         out.warnings.extend(warnings)
@@ -304,28 +312,23 @@ class Renderer:
         variables: Mapping[str, Any],
         schedule: str,
         problems: list[Problem],
+        roles: trees.Roles,
+        root: int | None = None,
     ) -> Any:
-        if isinstance(value, dict):
-            return {
-                k: self._render_tree(doc, (*path, k), v, variables, schedule, problems)
-                for k, v in value.items()
+        """Render every string under ``value``, checked by ``roles`` (``trees.check_rendered``)."""
+        root = len(path) if root is None else root
+        if isinstance(value, dict | list):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            out = {
+                k: self._render_tree(doc, (*path, k), v, variables, schedule, problems, roles, root)
+                for k, v in items
             }
-        if isinstance(value, list):
-            return [
-                self._render_tree(doc, (*path, i), v, variables, schedule, problems)
-                for i, v in enumerate(value)
-            ]
+            return out if isinstance(value, dict) else list(out.values())
         if not isinstance(value, str):
             return value
         text = self._render_string(doc, path, value, variables, schedule, problems)
-        if text is not None and len(path) >= 2 and "extras" not in path:
-            shown = (
-                f" (renders to '{text[:80]}' for schedule '{schedule}')" if text != value else ""
-            )
-            if path[-1] in URL_FIELDS and not trees.is_http_url(text):
-                problems.append(doc.problem(path, f"must be an http(s) URL{shown}"))
-            elif path[-1] in REQUIRED_TEXT and path[-2] in CONTENT and not text.strip():
-                problems.append(doc.problem(path, f"must not be empty{shown}"))
+        if text is not None:
+            problems += trees.check_rendered(doc, path, value, text, roles, root, schedule)
         return text
 
     def _render_string(

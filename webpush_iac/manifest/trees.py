@@ -7,9 +7,9 @@ Jinja, and the sandbox's limits leave ``templating`` little room of its own.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from webpush_iac.errors import Problem
@@ -27,27 +27,63 @@ class Rendered:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def push_object(
-    push: SchedulePush,
-    product: str,
-    key: str,
-    block: JSON,
-    languages: dict[str, JSON],
-    options: JSON,
-) -> JSON:
-    """The API push object (docs/api-notes.md "Push payload") from the rendered ``block``
-    (notification or message), per-language texts and merged options: the notification nested
-    under the product's platform key, languages as ``options.multi_language``, the envelope."""
+# What a rendered string must be, by its key in the block being rendered: required text, a
+# required http(s) URL, or an optional one, where "" means none (the Create Push doc's example).
+Roles = Mapping[str, str]
+WEB_ROLES: Final[Roles] = {
+    "alert": "text",
+    "url": "url",
+    "icon": "optional_url",
+    "image": "optional_url",
+}
+MESSAGE_ROLES: Final[Roles] = {"msg_content": "text"}
+BUTTON_ROLES: Final[Roles] = {"url": "optional_url", "icon": "optional_url"}
+
+
+def check_rendered(
+    doc: SourceDoc,
+    path: KeyPath,
+    written: str,
+    text: str,
+    roles: Roles,
+    root: int,
+    schedule: str,
+) -> list[Problem]:
+    """The problem of a rendered string that its place forbids: the strings directly under the
+    block rendered at depth ``root`` by ``roles``, a web button's URLs wherever they are."""
+    role = roles.get(str(path[-1])) if len(path) == root + 1 else None
+    if len(path) >= 3 and path[-3] == "web_buttons" and isinstance(path[-2], int):
+        role = BUTTON_ROLES.get(str(path[-1]))
+    if role is None:
+        return []
+    shown = f" (renders to '{text[:80]}' for schedule '{schedule}')" if text != written else ""
+    if role == "text" and not text.strip():
+        return [doc.problem(path, f"must not be empty{shown}")]
+    if role.endswith("url") and (role == "url" or text) and not is_http_url(text):
+        return [doc.problem(path, f"must be an http(s) URL{shown}")]
+    return []
+
+
+def body(platform: Any, nest_under: str | None, key: str, block: JSON) -> JSON:
+    """The push ``body`` without options: ``platform`` as written (the product by default) and
+    the content; a notification written flat is nested under ``nest_under`` (``web``), one
+    written in the API's own ``{alert, web}`` shape is sent as it is."""
+    out: JSON = {"platform": platform}
+    out[key] = {nest_under: block} if key == "notification" and nest_under else block
+    return out
+
+
+def push_object(push: SchedulePush, body: JSON, languages: dict[str, JSON], options: JSON) -> JSON:
+    """The API push object (docs/api-notes.md "Push payload"): the envelope around ``body``, with
+    per-language texts turned into ``options.multi_language`` and the merged options."""
     if languages:
         options["multi_language"] = {
             code: {k: v for k, v in (("title", t.get("title")), ("content", t.get("alert"))) if v}
             for code, t in languages.items()
         }
-    body: JSON = {"platform": product}
-    body[key] = {product: block} if key == "notification" else block
     if options:
         body["options"] = options
-    result: JSON = {"from": "push", "to": dump(push.to) if push.to != "all" else "all"}
+    result: JSON = {"from": push.from_, "to": dump(push.to) if push.to != "all" else "all"}
     result["body"] = body
     if push.request_id is not None:
         result["request_id"] = push.request_id
@@ -170,7 +206,13 @@ def variables(
 
 
 __all__ = [
+    "BUTTON_ROLES",
+    "MESSAGE_ROLES",
+    "WEB_ROLES",
     "Rendered",
+    "Roles",
+    "body",
+    "check_rendered",
     "content",
     "dump",
     "exception_text",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from webpush_iac.plan.normalize import prune_empty
 from webpush_iac.state import JSON
 
@@ -17,9 +19,10 @@ def notification_preview(push: JSON) -> JSON | None:
     if isinstance(notification, dict):
         web = notification.get("web")
         web = web if isinstance(web, dict) else {}
+        alert = web.get("alert") or notification.get("alert")
         preview = {
             "title": web.get("title"),
-            "alert": web.get("alert") or notification.get("alert"),
+            "alert": alert if isinstance(alert, str) or alert is None else _compact(alert),
             "url": web.get("url"),
             "icon": web.get("icon"),
             "image": web.get("image"),
@@ -28,7 +31,7 @@ def notification_preview(push: JSON) -> JSON | None:
         content = message.get("msg_content")
         preview = {
             "title": message.get("title"),
-            "alert": content if isinstance(content, str) else None,
+            "alert": content if isinstance(content, str) or content is None else _compact(content),
         }
     options = body.get("options")
     languages = options.get("multi_language") if isinstance(options, dict) else None
@@ -40,6 +43,11 @@ def notification_preview(push: JSON) -> JSON | None:
         }
     out = prune_empty(preview)
     return out or None
+
+
+def _compact(value: object) -> str:
+    """A JSON-object alert as the reviewer will recognise it: its compact JSON."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 __all__ = ["notification_preview"]

@@ -7,7 +7,12 @@ from typing import Any
 import pytest
 from support.models import context, errors, schedule
 
-from webpush_iac.manifest.models.kinds import PeriodicalTrigger, ScheduleModel, SingleTrigger
+from webpush_iac.manifest.models.kinds import (
+    PeriodicalTrigger,
+    ScheduleModel,
+    SingleTrigger,
+    Trigger,
+)
 
 
 def periodical(**fields: Any) -> dict[str, Any]:
@@ -120,3 +125,11 @@ def test_trigger_needs_exactly_one_kind() -> None:
     assert errors(ScheduleModel, schedule(both)) == [
         ("spec.trigger", "must have exactly one of single, periodical or intelligent")
     ]
+
+
+def test_intelligent_zone_type_is_kept_as_written_and_absent_when_not_written() -> None:
+    time = "2027-02-01 10:00:00"
+    with_zone = Trigger.model_validate({"intelligent": {"backup_time": time, "zone_type": 2}})
+    assert with_zone.to_api() == {"intelligent": {"backup_time": time, "zone_type": 2}}
+    without = Trigger.model_validate({"intelligent": {"backup_time": time}})
+    assert without.to_api() == {"intelligent": {"backup_time": time}}

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from webpush_iac.apispec import MAX_SCHEDULE_NAME_BYTES, MAX_TAG_BYTES, MULTI_LANGUAGE_CODES
@@ -36,6 +37,7 @@ DATETIME_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 CLOCK_PATTERN = r"^[0-9]{2}:[0-9]{2}:[0-9]{2}$"
 PLAN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_]{0,49}$"
 CID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+_DIGITS = re.compile(r"^[0-9]{1,18}$")
 
 PATTERN_MESSAGES = {
     API_NAME_PATTERN: "may only contain letters, digits, underscore and CJK characters",
@@ -127,6 +129,58 @@ def _fold(code: str) -> str:
     return code.replace("-", "_").lower()
 
 
+def digits_within(low: int, high: int | None) -> Callable[[Any], int | str]:
+    """An "Int or String" API number (docs/api-notes.md "Push payload"): an integer, or a string
+    of decimal digits kept as written, within ``low``..``high``."""
+
+    def check(value: Any) -> int | str:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            fail("must be an integer or a quoted string of digits")
+        if isinstance(value, str) and not _DIGITS.fullmatch(value):
+            fail('must be an integer or a quoted string of digits (like "3600")')
+        number = int(value)
+        if number < low:
+            fail(f"must be at least {low}")
+        if high is not None and number > high:
+            fail(f"must be at most {high}")
+        return value
+
+    return check
+
+
+def digits_schema(low: int, high: int | None, description: str) -> dict[str, Any]:
+    bounds: dict[str, Any] = {"minimum": low, **({"maximum": high} if high is not None else {})}
+    return {
+        "anyOf": [{"type": "integer", **bounds}, {"type": "string", "pattern": _DIGITS.pattern}],
+        "description": description,
+    }
+
+
+def _text_or_object(value: Any) -> str | dict[str, Any]:
+    """API text that is "String or JSON Object": a string, or a non-empty mapping."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        if not value:
+            fail("must not be an empty mapping")
+        return value
+    fail("must be a string or a mapping (a JSON object)")
+
+
+def _mapping_or_string(value: Any) -> str | dict[str, Any]:
+    if isinstance(value, str) or (
+        isinstance(value, dict) and all(isinstance(k, str) for k in value)
+    ):
+        return value
+    fail("must be a mapping or a string")
+
+
+def _web_platform(value: Any) -> str | list[str]:
+    if value == "web" or value == ["web"]:
+        return value  # type: ignore[no-any-return]
+    fail("must be web or [web] on Web Push")
+
+
 TagName = Annotated[
     str,
     Field(pattern=API_NAME_PATTERN, description="Letters, digits, underscore, CJK; ≤ 40 bytes."),
@@ -167,4 +221,27 @@ LanguageCode = Annotated[
         json_schema_extra={"enum": sorted(MULTI_LANGUAGE_CODES)},
     ),
     AfterValidator(_language),
+]
+TextOrObject = Annotated[
+    str | dict[str, Any],
+    PlainValidator(_text_or_object),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "object", "minProperties": 1}]}),
+]
+MappingOrString = Annotated[
+    dict[str, Any] | str,
+    PlainValidator(_mapping_or_string),
+    WithJsonSchema({"anyOf": [{"type": "object"}, {"type": "string"}]}),
+]
+WebPlatform = Annotated[
+    str | list[str],
+    PlainValidator(_web_platform),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"const": "web"},
+                {"type": "array", "items": {"const": "web"}, "minItems": 1, "maxItems": 1},
+            ],
+            "description": "The body's platform as written: web (default) or [web].",
+        }
+    ),
 ]

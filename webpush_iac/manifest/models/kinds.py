@@ -29,12 +29,20 @@ from webpush_iac.manifest.models.fields import (
     EnvName,
     Identifier,
     Label,
+    MappingOrString,
     RegistrationId,
     TagName,
     TimeZoneName,
+    WebPlatform,
     fail,
 )
-from webpush_iac.manifest.models.push import Languages, Message, Notification, PushOptions, Variable
+from webpush_iac.manifest.models.push import (
+    Languages,
+    Message,
+    NotificationContent,
+    PushOptions,
+    Variable,
+)
 from webpush_iac.manifest.models.trigger import (
     CONTEXT_KEY,
     IntelligentTrigger,
@@ -185,7 +193,8 @@ class ProjectModel(_Document):
 
 class TemplateSpec(StrictModel):
     variables: dict[Identifier, Variable] = Field(default_factory=dict)
-    notification: Notification | None = None
+    platform: WebPlatform | None = Field(None, description="As written; default the product.")
+    notification: NotificationContent | None = None
     message: Message | None = None
     languages: Languages = Field(default_factory=dict)
     options: PushOptions | None = None
@@ -239,12 +248,14 @@ class SchedulePush(StrictModel):
     to: To
     template: Label | None = None
     vars: dict[Identifier, Any] = Field(default_factory=dict)
-    notification: Notification | None = None
+    platform: WebPlatform | None = Field(None, description="Inline content only; as written.")
+    notification: NotificationContent | None = None
     message: Message | None = None
     languages: Languages = Field(default_factory=dict)
     options: PushOptions | None = Field(None, description="Merged over the template's options.")
-    custom_args: dict[str, Any] | None = None
+    custom_args: MappingOrString | None = Field(None, description="Echoed in callbacks.")
     request_id: str | None = None
+    from_: str = Field("push", alias="from", description="The sender label (default push).")
 
     @field_validator("to", mode="before")
     @classmethod
@@ -268,6 +279,8 @@ class SchedulePush(StrictModel):
             fail("needs exactly one of template, notification or message")
         if self.template is not None and self.languages:
             fail("belongs to the template when one is used", "languages")
+        if self.template is not None and self.platform is not None:
+            fail("belongs to the template when one is used", "platform")
         return self
 
 

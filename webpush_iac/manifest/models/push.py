@@ -9,10 +9,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainValidator,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
 
 from webpush_iac.apispec import MAX_BIG_PUSH_DURATION, MAX_TIME_TO_LIVE, MAX_WEB_BUTTONS
-from webpush_iac.manifest.models.fields import CID_PATTERN, PLAN_ID_PATTERN, LanguageCode, fail
+from webpush_iac.manifest.models.fields import (
+    CID_PATTERN,
+    PLAN_ID_PATTERN,
+    LanguageCode,
+    TextOrObject,
+    digits_schema,
+    digits_within,
+    fail,
+)
 
 
 class _Strict(BaseModel):
@@ -43,18 +60,38 @@ class Variable(_Strict):
 class Notification(_Strict):
     """The browser notification (``notification.web`` in the API)."""
 
-    alert: str = Field(description="Body text (required by the API).")
+    alert: TextOrObject = Field(description="Body text, or a JSON object (required by the API).")
     url: str = Field(description="http(s) URL opened on click (required by the API).")
     title: str | None = None
-    icon: str | None = Field(None, description="http(s) URL, about 192x192, at most 1 MB.")
-    image: str | None = Field(None, description="http(s) URL of a large image, at most 1 MB.")
+    icon: str | None = Field(None, description='http(s) URL, about 192x192, ≤ 1 MB; "": none.')
+    image: str | None = Field(None, description='http(s) URL of a large image, ≤ 1 MB; "": none.')
     extras: dict[str, Any] | None = None
+
+
+class ApiNotification(_Strict):
+    """A notification in the API's own shape: a generic alert beside the web block, both sent
+    as written."""
+
+    alert: str | None = Field(None, description="The generic alert beside the web block.")
+    web: Notification
+
+
+def _notification_form(value: Any) -> str:
+    if isinstance(value, ApiNotification) or (isinstance(value, dict) and "web" in value):
+        return "api"
+    return "web"
+
+
+NotificationContent = Annotated[
+    Annotated[Notification, Tag("web")] | Annotated[ApiNotification, Tag("api")],
+    Discriminator(_notification_form),
+]
 
 
 class Message(_Strict):
     """An in-page custom message handled by the site's own script, instead of a notification."""
 
-    msg_content: str
+    msg_content: TextOrObject
     title: str | None = None
     content_type: str | None = None
     extras: dict[str, Any] | None = None
@@ -74,6 +111,24 @@ class LanguageContent(_Strict):
 
 
 Languages = dict[LanguageCode, LanguageContent]
+
+
+# "Int or String" numbers: an integer or a string of digits, sent as written.
+TimeToLive = Annotated[
+    int | str,
+    PlainValidator(digits_within(0, MAX_TIME_TO_LIVE)),
+    WithJsonSchema(digits_schema(0, MAX_TIME_TO_LIVE, "Seconds kept for offline devices.")),
+]
+BigPushDuration = Annotated[
+    int | str,
+    PlainValidator(digits_within(1, MAX_BIG_PUSH_DURATION)),
+    WithJsonSchema(digits_schema(1, MAX_BIG_PUSH_DURATION, "Spread delivery over N minutes.")),
+]
+MessageId = Annotated[
+    int | str,
+    PlainValidator(digits_within(0, None)),
+    WithJsonSchema(digits_schema(0, None, "The message this push replaces.")),
+]
 
 
 class WebButton(_Strict):
@@ -98,15 +153,11 @@ class ThirdPartyChannel(_Strict):
 class PushOptions(_Strict):
     """Push options; a schedule's options are merged over its template's."""
 
-    time_to_live: int | None = Field(
-        None, ge=0, le=MAX_TIME_TO_LIVE, description="Seconds kept for offline devices (≤ 15 days)."
-    )
-    big_push_duration: int | None = Field(
-        None, ge=1, le=MAX_BIG_PUSH_DURATION, description="Spread delivery over N minutes."
-    )
+    time_to_live: TimeToLive | None = None
+    big_push_duration: BigPushDuration | None = None
     web_buttons: list[WebButton] | None = Field(None, max_length=MAX_WEB_BUTTONS)
     third_party_channel: ThirdPartyChannel | None = None
-    override_msg_id: int | None = None
+    override_msg_id: MessageId | None = None
     plan_id: Annotated[str, Field(pattern=PLAN_ID_PATTERN)] | None = None
     cid: Annotated[str, Field(pattern=CID_PATTERN)] | None = None
 

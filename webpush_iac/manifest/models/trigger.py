@@ -125,6 +125,9 @@ class IntelligentTrigger(StrictModel):
     """EngageLab picks each user's best time; users without history get it at ``backup_time``."""
 
     backup_time: DateTimeStr
+    zone_type: Literal[1, 2] | None = Field(
+        None, description="As written; how the API reads it for intelligent is undocumented."
+    )
 
     @field_validator("backup_time", mode="before")
     @classmethod
