@@ -93,3 +93,52 @@ def test_a_fifo_among_the_manifests_is_reported_not_read(tmp_path: Path) -> None
     done = run_cli(tmp_path, "validate", ".")
     assert done.returncode == 1
     assert "stuck.yaml: is not a regular file" in done.stderr
+
+
+DEPLOYMENT = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec: {replicas: 2}\n"
+
+
+def test_documents_of_another_apiversion_are_skipped_with_a_debug_note(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "webpush-iac.yaml", PROJECT)
+    write(tmp_path, "k8s/deployment.yaml", DEPLOYMENT)
+    write(tmp_path, "mixed.yaml", DEPLOYMENT + "---\n" + head("Tag", "beta"))
+    with caplog.at_level("DEBUG", logger="webpush_iac.manifest"):
+        result = manifest.load_report([tmp_path], now=NOW)
+    assert result.counts["Tag"] == 1
+    assert result.documents == 2  # the Project and the Tag; the Deployments are not counted
+    notes = [r.getMessage() for r in caplog.records if "skipped a document" in r.getMessage()]
+    assert notes == [
+        "mixed.yaml:1:1: skipped a document of apiVersion 'apps/v1' (not webpush-iac/v1)",
+        "k8s/deployment.yaml:1:1: skipped a document of apiVersion 'apps/v1' (not webpush-iac/v1)",
+    ]
+
+
+def test_another_webpush_iac_version_is_still_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "webpush-iac.yaml", PROJECT)
+    write(tmp_path, "t.yaml", "apiVersion: webpush-iac/v2\nkind: Tag\nmetadata: {name: beta}\n")
+    assert problems_of([tmp_path]) == ["1:1: apiVersion: must be 'webpush-iac/v1'"]
+
+
+def test_a_manifest_in_json_syntax_is_read_and_located(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "webpush-iac.yaml",
+        '{\n  "apiVersion": "webpush-iac/v1",\n  "kind": "Project",\n'
+        '  "metadata": {"name": "j"},\n  "spec": {"region": "moon"}\n}\n',
+    )
+    write(
+        tmp_path,
+        "tag.yaml",
+        '{"apiVersion": "webpush-iac/v1", "kind": "Tag", "metadata": {"name": "b"}}\n',
+    )
+    assert problems_of([tmp_path]) == ["5:12: spec.region: must be 'sgp' or 'hk'"]
+    write(
+        tmp_path,
+        "webpush-iac.yaml",
+        '{"apiVersion": "webpush-iac/v1", "kind": "Project", "metadata": {"name": "j"}}\n',
+    )
+    result = manifest.load_report([tmp_path], now=NOW)
+    assert (result.counts["Project"], result.counts["Tag"]) == (1, 1)

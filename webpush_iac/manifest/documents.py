@@ -9,6 +9,7 @@ are skipped: they would only repeat the syntax error in other words.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from webpush_iac.errors import ManifestError, Problem
 from webpush_iac.manifest.membership import build_devices
+from webpush_iac.manifest.models.fields import API_VERSION
 from webpush_iac.manifest.models.kinds import (
     CONTEXT_KEY,
     KINDS,
@@ -40,6 +42,7 @@ from webpush_iac.manifest.templating import Renderer
 from webpush_iac.state import DesiredSchedule, DesiredState, ProjectSettings
 
 M = TypeVar("M", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def build_state(
 ) -> LoadResult:
     """Validate ``docs`` and assemble the DesiredState; raise ManifestError with every problem."""
     problems = list(problems)
+    docs = [doc for doc in docs if not _foreign(doc)]
     by_kind: dict[str, list[SourceDoc]] = {kind: [] for kind in KINDS}
     for doc in docs:
         kind = _kind(doc, problems)
@@ -208,6 +212,19 @@ def _aware(now: datetime | None) -> datetime:
     if now is None:
         return datetime.now(UTC)
     return now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+
+
+def _foreign(doc: SourceDoc) -> bool:
+    """A document of another tool (``apiVersion: apps/v1``, a Kubernetes manifest in the same
+    repository): skipped with a note at ``--debug``, never an "unknown kind" error. Another
+    ``webpush-iac/`` version is ours, and its model says which one is supported."""
+    version = doc.data.get("apiVersion") if isinstance(doc.data, dict) else None
+    if not isinstance(version, str) or version == API_VERSION:
+        return False
+    if version.startswith(API_VERSION.partition("/")[0] + "/"):
+        return False
+    log.debug("%s: skipped a document of apiVersion %r (not %s)", doc.ref(), version, API_VERSION)
+    return True
 
 
 def _kind(doc: SourceDoc, problems: list[Problem]) -> str | None:

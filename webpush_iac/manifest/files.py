@@ -42,7 +42,10 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".yaml", ".yml")
 SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv"})
-_MANIFEST_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
+# A top-level apiVersion or kind key, in YAML's block style or JSON's quoted one (JSON is YAML).
+_MANIFEST_HINT = re.compile(
+    r"""^(?:apiVersion|kind)\s*:|^[\s{,]*["'](?:apiVersion|kind)["']\s*:""", re.MULTILINE
+)
 
 
 def load(
@@ -177,7 +180,8 @@ def _manifest_files(root: Path) -> tuple[list[Path], list[str]]:
     """YAML files under ``root`` that look like manifests, skipping hidden and vendored dirs.
 
     A file without any top-level ``apiVersion:``/``kind:`` line (a CI workflow, a compose file)
-    is not a manifest; a manifest that merely lacks apiVersion still has ``kind`` and is kept.
+    is not a manifest; a manifest that merely lacks apiVersion still has ``kind`` and is kept,
+    and one written in JSON syntax (``{"apiVersion": ...}``) is kept too.
     """
     found: list[Path] = []
     skipped: list[str] = []
