@@ -8,6 +8,7 @@ loopback socket (``--base-url``), which is how CI pipelines run it.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -494,3 +495,29 @@ def test_cli_export_path_exports_a_project_with_its_own_prefix(in_tmp: Path) -> 
     broken = invoke("export", str(in_tmp / "nowhere"), "--out", "x", "--emulator")
     assert broken.exit_code == 1
     assert "nowhere: no such file or directory" in broken.stderr
+
+
+def test_debug_shows_the_tools_own_detail_and_debug_twice_the_transports(
+    tmp_path: Path, served: tuple[str, httpx.Client]
+) -> None:
+    url, _admin = served
+    root = write_tree(
+        tmp_path / "m", {"webpush-iac.yaml": project_yaml(), "a.yaml": single_schedule("a")}
+    )
+    once = run_cli(tmp_path, "plan", str(root), "--base-url", url, "--debug")
+    assert once.returncode == 0, once.stderr
+    lines = once.stderr.splitlines()
+    assert any(
+        line.startswith("debug: webpush_iac.client: GET /v4/schedules -> 200 (attempt 1, ")
+        for line in lines
+    )
+    assert not [line for line in lines if "httpcore" in line or "httpx" in line]
+    assert len(lines) < 20  # one line per request, not the transport's ~220
+    twice = run_cli(tmp_path, "plan", str(root), "--base-url", url, "--debug", "--debug")
+    assert twice.returncode == 0, twice.stderr
+    assert "httpcore" in twice.stderr
+    token = base64.b64encode(f"{APP_KEY}:{MASTER_SECRET}".encode()).decode()
+    for run in (once, twice):
+        assert MASTER_SECRET not in run.stdout + run.stderr
+        assert token not in run.stderr
+        assert "authorization" not in run.stderr.lower()

@@ -100,3 +100,31 @@ async def test_secret_appears_in_no_repr_exception_or_log_record(
     assert any("GET /v4/tags" in t for t in texts)  # the log really was captured
     leaks = [t for t in texts if SECRET in t or token in t]
     assert leaks == []
+
+
+async def test_debug_log_tells_each_request_and_every_retry_decision(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = Server(
+        answer(503, nested(21030, "busy")),
+        answer(429, nested(23008, "slow down")),
+        answer(200, {"tags": []}),
+        answer(400, nested(21003, "bad")),
+    )
+    caplog.set_level(logging.DEBUG, logger="webpush_iac.client")
+    async with make_client(server) as client:
+        await client.list_tags()
+        with pytest.raises(ClientError):
+            await client.list_tags()
+        with pytest.raises(ClientError):
+            await client.create_schedule({})
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("GET /v4/tags -> 503 (attempt 1, ")
+    assert lines[1].startswith("GET /v4/tags: retry 1 in ")
+    assert lines[1].endswith("s after HTTP 503 code 21030")
+    assert lines[3] == "rate limited by the server: pacing at 5000.0 requests/s"
+    assert lines[4].endswith("s after HTTP 429 code 23008")
+    assert any(
+        line.startswith("GET /v4/tags: not retried (not a retriable error): ") for line in lines
+    )
+    assert lines[-1].startswith("POST /v4/schedules: not retried (not idempotent): ")

@@ -92,14 +92,39 @@ def debug_enabled(ctx: click.Context | None) -> bool:
     return False
 
 
+_handler: logging.Handler | None = None
+
+
+def configure_debug(level: int) -> None:
+    """``--debug`` (level 1): webpush-iac's own detail (files skipped, every request's method,
+    path, status and duration, retry and rate-limit decisions). ``--debug --debug`` (2) adds the
+    libraries' internals (httpx, httpcore, asyncio). Neither shows the secret: our lines never
+    hold it, and the HTTP libraries do not log request headers, Authorization included."""
+    global _handler
+    root = logging.getLogger()
+    if _handler is not None:  # once per process, even when commands run in-process (tests)
+        root.removeHandler(_handler)
+        _handler = None
+    if level <= 0:
+        return
+    _handler = logging.StreamHandler(sys.stderr)
+    _handler.setFormatter(logging.Formatter("debug: %(name)s: %(message)s"))
+    root.addHandler(_handler)
+    root.setLevel(logging.DEBUG if level >= 2 else logging.WARNING)
+    logging.getLogger("webpush_iac").setLevel(logging.DEBUG)
+
+
 def debug_option(f: F) -> F:
-    def _set(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-        if value:
-            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    def _set(ctx: click.Context, _param: click.Parameter, value: int) -> int:
+        configure_debug(value)
         return value
 
     return click.option(
-        "--debug", is_flag=True, callback=_set, expose_value=True, help="Log more detail to stderr."
+        "--debug",
+        count=True,
+        callback=_set,
+        expose_value=True,
+        help="Log webpush-iac's own detail to stderr; twice: the HTTP libraries' too.",
     )(f)
 
 
@@ -114,4 +139,12 @@ def exit_with(code: int) -> None:
     click.get_current_context().exit(code)
 
 
-__all__ = ["EPILOG", "cli", "debug_enabled", "debug_option", "exit_with", "mask_errors"]
+__all__ = [
+    "EPILOG",
+    "cli",
+    "configure_debug",
+    "debug_enabled",
+    "debug_option",
+    "exit_with",
+    "mask_errors",
+]

@@ -21,7 +21,7 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=str))
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @debug_option
-def validate_cmd(paths: tuple[str, ...], fmt: Literal["text", "json"], debug: bool) -> None:
+def validate_cmd(paths: tuple[str, ...], fmt: Literal["text", "json"], debug: int) -> None:
     """Check manifests offline; exit 1 listing every problem as file:line:col.
 
     When several PATHs hold their own webpush-iac.yaml, each is checked as a separate
@@ -48,7 +48,7 @@ def validate_cmd(paths: tuple[str, ...], fmt: Literal["text", "json"], debug: bo
     "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
 )
 @debug_option
-def render_cmd(paths: tuple[str, ...], fmt: Literal["yaml", "json"], debug: bool) -> None:
+def render_cmd(paths: tuple[str, ...], fmt: Literal["yaml", "json"], debug: int) -> None:
     """Print the exact API body (name, enabled, trigger, push) of every schedule, offline."""
     data = render_command(paths)
     if fmt == "json":
@@ -66,7 +66,7 @@ def render_cmd(paths: tuple[str, ...], fmt: Literal["yaml", "json"], debug: bool
     help="Directory to write <kind>.schema.json and manifest.schema.json into.",
 )
 @debug_option
-def schema_cmd(out: str, debug: bool) -> None:
+def schema_cmd(out: str, debug: int) -> None:
     """Write the JSON Schema of every manifest kind, for editors and CI."""
     for path in schema_command(out):
         click.echo(f"wrote {path}")

@@ -128,7 +128,7 @@ def plan_cmd(
     base_url: str | None,
     emulator: bool,
     timeout: float | None,
-    debug: bool,
+    debug: int,
     out: str | None,
     detailed_exitcode: bool,
 ) -> None:
@@ -161,7 +161,7 @@ def apply_cmd(
     base_url: str | None,
     emulator: bool,
     timeout: float | None,
-    debug: bool,
+    debug: int,
     plan_file: str | None,
     auto_approve: bool,
     allow_large_changes: bool,
@@ -240,7 +240,7 @@ def audit_cmd(
     base_url: str | None,
     emulator: bool,
     timeout: float | None,
-    debug: bool,
+    debug: int,
 ) -> None:
     """Report drift, orphans, unowned, fired/expired schedules and quota use (exit 2 on drift)."""
     mask_errors(fmt, show_identifiers, paths)
@@ -262,7 +262,7 @@ def export_cmd(
     base_url: str | None,
     emulator: bool,
     timeout: float | None,
-    debug: bool,
+    debug: int,
     path: str | None,
     out_dir: str,
     rid_file: str | None,

@@ -117,7 +117,7 @@ def emulator_serve(
     plan_deletion: bool,
     tags_list_cap: int | None,
     allow_remote: bool,
-    debug: bool,
+    debug: int,
 ) -> None:
     """Serve the emulator until interrupted (port 0 = any free); prints its URL once listening.
 

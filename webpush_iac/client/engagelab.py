@@ -38,10 +38,11 @@ from webpush_iac.client.policy import (
     error_class,
     error_for,
     is_idempotent,
-    is_retriable,
     no_answer_error,
+    no_retry_reason,
     parse_http_date,
     parse_retry_after,
+    retry_reason,
     retry_when_rate_limited,
     timeout_error,
     transport_error,
@@ -256,9 +257,9 @@ class EngageLabClient(EndpointsMixin):
             if isinstance(error, ApiError) and error.status == 500:
                 plain_500s += 1  # retriable codes (27000) are retried whatever this count says
             refused = isinstance(error, RateLimitedError) and retry_refusals
-            if not idempotent and not refused:
-                raise error
-            if isinstance(error, ApiError) and not is_retriable(error, plain_500s_seen=plain_500s):
+            why = no_retry_reason(error, idempotent or refused, plain_500s)
+            if why:
+                logger.debug("%s %s: not retried (%s): %s", method, path, why, error)
                 raise error
             delay = backoff_delay(
                 attempt - 1, self._rng, base=self._backoff[0], cap=self._backoff[1]
@@ -267,7 +268,8 @@ class EngageLabClient(EndpointsMixin):
             if not budget.take(attempt - 1, delay, f"{method} {path}"):
                 raise error
             self.stats.retries += 1
-            logger.debug("%s %s: retry %d in %.3fs", method, path, attempt, delay)
+            reason = retry_reason(error)
+            logger.debug("%s %s: retry %d in %.3fs after %s", method, path, attempt, delay, reason)
             await self._sleep(delay)
 
     async def _attempt(

@@ -335,6 +335,24 @@ def parse_msg_ids(data: Any) -> list[str]:
     return ids
 
 
+def no_retry_reason(error: ApiError | TransportError, may_retry: bool, plain_500s: int) -> str:
+    """Why a failed attempt is final ("" when it may be retried; the retry budget then decides):
+    ``may_retry`` is false for a call that is neither idempotent nor refused by the rate limit."""
+    if not may_retry:
+        return "not idempotent"
+    if isinstance(error, ApiError) and not is_retriable(error, plain_500s_seen=plain_500s):
+        return "not a retriable error"
+    return ""
+
+
+def retry_reason(error: Exception) -> str:
+    """What a retry answers, in a few words: ``HTTP 503 code 21030`` or ``ReadTimeout``."""
+    if isinstance(error, ApiError):
+        code = f" code {error.code}" if error.code is not None else ""
+        return f"HTTP {error.status}{code}"
+    return type(error).__name__
+
+
 __all__ = [
     "RATE_LIMIT_CODE",
     "RETRIABLE_CODES",
@@ -353,6 +371,7 @@ __all__ = [
     "parse_http_date",
     "parse_msg_ids",
     "parse_retry_after",
+    "retry_reason",
     "retry_when_rate_limited",
     "timeout_error",
     "transport_error",

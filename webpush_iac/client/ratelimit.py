@@ -14,9 +14,12 @@ it may be shared across event loops.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+
+logger = logging.getLogger("webpush_iac.client")
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -109,6 +112,7 @@ class TokenBucket:
         self._refill()
         self._rate = max(self._floor, self._rate * self._decrease_factor)
         self._tokens = min(self._tokens, 0.0)
+        logger.debug("rate limited by the server: pacing at %.1f requests/s", self._rate)
 
     def on_success(self) -> None:
         """A request went through: creep back toward the configured rate."""
