@@ -13,6 +13,7 @@ membership requests that actually carry the device tag changes (one device per r
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -238,6 +239,11 @@ class Plan:
     # How ``apply --plan`` reconnects and re-checks without manifests: product, region, qps,
     # concurrency, time zone, safety thresholds (filled by ``operations``; never a credential).
     settings: JSON = field(default_factory=dict)
+    # The key of the tags that tell masked aliases apart in markdown (``render.masking``):
+    # random per plan object and never saved, so no reader of a comment can recompute a tag.
+    mask_key: bytes = field(
+        default_factory=lambda: secrets.token_bytes(16), repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.changes = sorted(self.changes, key=_order_key)

@@ -4,8 +4,9 @@ Why the shape: a reviewer should see at a glance how much changes and whether an
 happens (deletes, broadcasts to every subscriber) before reading any detail, and a comment must stay
 under GitHub's 65,536-character limit, so the output is cut at 60,000 characters with a note saying
 how many changes were left out. Registration ids and aliases are masked unless the caller passes
-``show_identifiers`` — structurally where we know them, plus a final pass over every token that is
-a known registration id (error messages, request paths). Everything user-controlled (names,
+``show_identifiers`` — structurally where we know them (aliases with a keyed tag, so a change
+stays visible: ``render.masking.Masking``), plus a final pass over every token that is a known
+registration id (error messages, request paths). Everything user-controlled (names,
 notification text) goes into code spans or is escaped, so a notification title cannot inject markup.
 """
 
@@ -28,29 +29,32 @@ from webpush_iac.render.markup import (
     row,
     table,
 )
-from webpush_iac.render.masking import id_spellings, mask_rid
+from webpush_iac.render.masking import SHOWN, Masking, id_spellings
 from webpush_iac.render.wording import (
     NOTE_ACTIONS,
     SIGNS,
     audit_verdict,
     create_lines,
+    delete_lines,
     device_lines,
     field_lines,
-    no_changes_sentence,
+    plan_headline,
     plural,
     shown_address,
-    summary_sentence,
 )
 from webpush_iac.times import format_time
 
 _LIST_CAP: Final = 20  # addresses listed in one warning before "and N more"
+# Level 5: the CI templates put the output under their own #### (or ###) heading, and a comment's
+# headings must nest under the wrapper's.
+HEADING: Final = "#####"
 
 
 # -- plan ---------------------------------------------------------------------------------------------
 
 
 def markdown_plan(plan: Plan, *, show_identifiers: bool = False, verbose: bool = False) -> str:
-    mask = not show_identifiers
+    masking = SHOWN if show_identifiers else Masking(plan.mask_key)
     s = plan.summary()
     counts = plan.counts()
     rows = [
@@ -65,11 +69,11 @@ def markdown_plan(plan: Plan, *, show_identifiers: bool = False, verbose: bool =
     if plan.errors:
         rows.append(("errors", len(plan.errors)))
     head = [
-        f"### webpush-iac plan: {code(plan.project)}",
+        f"{HEADING} webpush-iac plan: {code(plan.project)}",
         "",
         table(("", "count"), [(k, str(v)) for k, v in rows], right=True),
         "",
-        f"**{summary_sentence(plan) if plan.has_mutations else no_changes_sentence(plan)}**",
+        f"**{plan_headline(plan)}**",
         "",
         _meta(plan.target, f"planned {format_time(plan.created_at)}")
         + (f" · valid until {format_time(plan.not_after)}" if plan.not_after else ""),
@@ -77,8 +81,9 @@ def markdown_plan(plan: Plan, *, show_identifiers: bool = False, verbose: bool =
     ]
     head += _errors_block([str(p) for p in plan.errors], "This plan cannot be applied")
     head += _warnings(plan.changes, plan.warnings)
-    groups = _change_groups(plan.changes, mask, verbose)
-    return assemble("\n".join(head), groups, id_spellings(_plan_rids(plan)) if mask else {})
+    groups = _change_groups(plan.changes, masking, verbose)
+    spellings = id_spellings(_plan_rids(plan)) if masking.on else {}
+    return assemble("\n".join(head), groups, spellings)
 
 
 def _skipped_rows(plan: Plan) -> list[tuple[str, int]]:
@@ -118,11 +123,11 @@ def _list(changes: list[Change]) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
-def _change_groups(changes: list[Change], mask: bool, verbose: bool) -> list[Group]:
+def _change_groups(changes: list[Change], masking: Masking, verbose: bool) -> list[Group]:
     """Schedules first (they send pushes), then the compact tag totals, then the per-device
     rows, then notes: when the comment has to be cut, what matters most is still in it."""
     groups = [
-        Group(items=[change_block(c, mask)])
+        Group(items=[change_block(c, masking)])
         for c in changes
         if c.kind == "schedule" and (c.mutating or c.action == "conflict")
     ]
@@ -146,7 +151,7 @@ def _change_groups(changes: list[Change], mask: bool, verbose: bool) -> list[Gro
                 open=f"<details><summary>Device changes ({len(devices)})</summary>\n\n"
                 + table(("device", "tags", "alias"), [])
                 + "\n",
-                items=[_device_row(c, mask) + "\n" for c in devices],
+                items=[_device_row(c, masking) + "\n" for c in devices],
                 close="\n</details>\n\n",
             )
         )
@@ -172,7 +177,7 @@ def _tag_row(change: Change) -> str:
     return row((cell(change.name), str(after.get("add", 0)), str(after.get("remove", 0))))
 
 
-def change_block(change: Change, mask: bool) -> str:
+def change_block(change: Change, masking: Masking) -> str:
     """One schedule change: a folded block with its field diff and notification preview."""
     sign = SIGNS.get(change.action, "~")
     summary = (
@@ -182,10 +187,12 @@ def change_block(change: Change, mask: bool) -> str:
     if change.reason:
         parts += [escape(change.reason), ""]
     if change.action == "create":
-        diff_lines = [f"+ {line}" for line in create_lines(change, mask)]
+        diff_lines = [f"+ {line}" for line in create_lines(change, masking)]
+    elif change.action == "delete":
+        diff_lines = [f"- {line}" for line in delete_lines(change, masking)]
     else:
         diff_lines = []
-        for path, before, after in field_lines(change, mask):
+        for path, before, after in field_lines(change, masking):
             if before != "(absent)":
                 diff_lines.append(f"- {path}: {before}")
             if after != "(absent)":
@@ -209,10 +216,10 @@ def _preview(preview: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _device_row(change: Change, mask: bool) -> str:
-    name = mask_rid(change.name) if mask else change.name
+def _device_row(change: Change, masking: Masking) -> str:
+    name = masking.rid(change.name)
     tags = alias = ""
-    for line in device_lines(change, mask):
+    for line in device_lines(change, masking):
         key, _, value = line.partition(": ")
         if key == "tags":
             tags = " ".join(cell(t) for t in value.split())
@@ -242,7 +249,7 @@ def _plan_rids(plan: Plan) -> set[str]:
 
 
 def markdown_audit(report: AuditReport, *, show_identifiers: bool = False) -> str:
-    mask = not show_identifiers
+    masking = SHOWN if show_identifiers else Masking(report.plan.mask_key)
     rows = [
         ("drift", len(report.drift)),
         ("conflicts", len(report.conflicts)),
@@ -256,7 +263,7 @@ def markdown_audit(report: AuditReport, *, show_identifiers: bool = False) -> st
     ]
     verdict = audit_verdict(report)
     head = [
-        f"### webpush-iac audit: {code(report.project)}",
+        f"{HEADING} webpush-iac audit: {code(report.project)}",
         "",
         table(("", "count"), [(k, str(v)) for k, v in rows], right=True),
         "",
@@ -269,8 +276,9 @@ def markdown_audit(report: AuditReport, *, show_identifiers: bool = False) -> st
     head += _warnings([], report.plan.warnings)
     changes = [*report.drift, *(c for c in report.conflicts if c not in report.drift)]
     changes += [c for c in report.plan.changes if c.action in NOTE_ACTIONS]
-    groups = _change_groups(changes, mask, verbose=False)
-    return assemble("\n".join(head), groups, id_spellings(_plan_rids(report.plan)) if mask else {})
+    groups = _change_groups(changes, masking, verbose=False)
+    spellings = id_spellings(_plan_rids(report.plan)) if masking.on else {}
+    return assemble("\n".join(head), groups, spellings)
 
 
 def markdown_result(result: ApplyResult, *, show_identifiers: bool = False) -> str:
@@ -281,7 +289,8 @@ def markdown_result(result: ApplyResult, *, show_identifiers: bool = False) -> s
     ]
     title = "succeeded" if result.ok else "partially failed"
     head = [
-        f"### webpush-iac apply {title}" + (f": {code(result.project)}" if result.project else ""),
+        f"{HEADING} webpush-iac apply {title}"
+        + (f": {code(result.project)}" if result.project else ""),
         "",
         table(("", "requests"), [(k, str(v)) for k, v in rows], right=True),
         "",

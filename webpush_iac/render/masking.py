@@ -8,8 +8,11 @@ appears in free text: raw or as it is spelled inside a request path (``:`` becom
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from webpush_iac.apispec import segment, unsegment
@@ -36,15 +39,47 @@ def keep(value: str) -> str:
     return value
 
 
-def mask_audience(value: Any, path: tuple[str, ...], mask_ids: bool) -> Any:
+@dataclass(frozen=True)
+class Masking:
+    """How one rendering shows identifiers: as they are (``key`` None) or masked.
+
+    A masked alias keeps its first characters and gains a short tag, an HMAC-SHA256 of the alias
+    under ``key`` (``qa_…#5e1f0b``), so a reviewer sees that ``qa_anna`` → ``qa_bob`` changes
+    (the tags differ) and which masked values are the same one. The key is the plan's own
+    random ``mask_key``, never written anywhere, so a tag cannot be brute-forced back into a
+    short alias (a hash salted with anything the reader can see could); the price is that tags
+    only compare within one rendering, not across comments or runs.
+    """
+
+    key: bytes | None = None
+
+    @property
+    def on(self) -> bool:
+        return self.key is not None
+
+    def alias(self, value: str) -> str:
+        if self.key is None:
+            return value
+        tag = hmac.new(self.key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:TAG_CHARS]
+        return f"{mask_alias(value)}#{tag}"
+
+    def rid(self, value: str) -> str:
+        return mask_rid(value) if self.key is not None else value
+
+
+SHOWN: Final = Masking()
+TAG_CHARS: Final = 6  # 24 bits: two different aliases in one plan collide once in 16 million
+
+
+def mask_audience(value: Any, path: tuple[str, ...], masking: Masking) -> Any:
     """Mask ``alias``/``registration_id`` lists inside a push audience (``to``) found in ``value``,
     where ``path`` is where ``value`` sits in the schedule's comparable form."""
-    if not mask_ids:
+    if not masking.on:
         return value
     if isinstance(value, dict):
-        return {k: mask_audience(v, (*path, str(k)), mask_ids) for k, v in value.items()}
+        return {k: mask_audience(v, (*path, str(k)), masking) for k, v in value.items()}
     if len(path) >= 2 and path[-2] == "to" and path[-1] in _IDENTIFIER_KEYS:
-        masker = mask_alias if path[-1] == "alias" else mask_rid
+        masker = masking.alias if path[-1] == "alias" else masking.rid
         if isinstance(value, list):
             return [masker(str(v)) for v in value]
         if isinstance(value, str):
@@ -125,7 +160,9 @@ def _masking(mask: Mask) -> Callable[[re.Match[str]], str]:
 
 
 __all__ = [
+    "SHOWN",
     "Mask",
+    "Masking",
     "id_spellings",
     "identifier_spellings",
     "keep",

@@ -7,17 +7,18 @@ from typing import Final
 from webpush_iac.apispec import safe_target
 from webpush_iac.apply import ApplyResult, RequestOutcome
 from webpush_iac.plan import AuditReport, Change, Plan
+from webpush_iac.render.masking import SHOWN
 from webpush_iac.render.wording import (
     NOTE_ACTIONS,
     SIGNS,
     audit_verdict,
     create_lines,
+    delete_lines,
     device_lines,
     field_lines,
-    no_changes_sentence,
+    plan_headline,
     plural,
     shown_address,
-    summary_sentence,
     warning_lines,
 )
 from webpush_iac.times import format_time
@@ -64,10 +65,7 @@ def text_plan(plan: Plan, paint: Paint, verbose: bool) -> str:
         )
         lines.extend(paint("error", f"  {p}") for p in plan.errors)
         lines.append("")
-    if plan.has_mutations:
-        lines.append(paint("bold", summary_sentence(plan)))
-    else:
-        lines.append(paint("bold", no_changes_sentence(plan)))
+    lines.append(paint("bold", plan_headline(plan)))
     return "\n".join(lines)
 
 
@@ -105,15 +103,17 @@ def _text_change(change: Change, paint: Paint) -> list[str]:
     if change.kind == "tag":
         return [f"{head}: {change.reason}"]
     if change.kind == "device":
-        return [head, *(f"      {line}" for line in device_lines(change, mask_ids=False))]
+        return [head, *(f"      {line}" for line in device_lines(change, SHOWN))]
     if change.schedule_id and change.action != "create":
         head += f" (id {change.schedule_id})"
     if change.action in ("replace", "delete", "conflict") and change.reason:
         head += f": {change.reason}"
     if change.action == "create":
-        body = create_lines(change, mask_ids=False)
+        body = create_lines(change, SHOWN)
+    elif change.action == "delete":
+        body = delete_lines(change, SHOWN)
     else:
-        body = [f"{p}: {b} → {a}" for p, b, a in field_lines(change, mask_ids=False)]
+        body = [f"{p}: {b} → {a}" for p, b, a in field_lines(change, SHOWN)]
     return [head, *(f"      {line}" for line in body)]
 
 

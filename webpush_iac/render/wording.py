@@ -7,7 +7,8 @@ from typing import Any, Final
 
 from webpush_iac.apispec import unsegment
 from webpush_iac.plan import AuditReport, Change, Plan, PlanWarning
-from webpush_iac.render.masking import Mask, keep, mask_alias, mask_audience, mask_rid
+from webpush_iac.render.masking import Masking, mask_audience
+from webpush_iac.state import JSON
 
 SIGNS: Final = {
     "create": "+",
@@ -48,6 +49,15 @@ def no_changes_sentence(plan: Plan) -> str:
         f"No changes to apply, but see the {plural(len(plan.warnings), 'warning')}: "
         "live state may still differ where they say." + skipped_devices(plan)
     )
+
+
+def plan_headline(plan: Plan) -> str:
+    """The plan's last word: that it cannot be applied when it has errors (never "No changes."),
+    else what it changes, else that nothing changes."""
+    if plan.errors:
+        then = f" {summary_sentence(plan)}" if plan.has_mutations else ""
+        return f"This plan has {plural(len(plan.errors), 'error')} and cannot be applied.{then}"
+    return summary_sentence(plan) if plan.has_mutations else no_changes_sentence(plan)
 
 
 def audit_verdict(report: AuditReport) -> str:
@@ -105,43 +115,72 @@ def describe_trigger(trigger: Any) -> str:
     return f"{kind} {fmt_value(spec)}"
 
 
-def describe_audience(to: Any, mask_ids: bool) -> str:
+def describe_audience(to: Any, masking: Masking) -> str:
     if to == "all":
         return "all subscribers (broadcast)"
     if not isinstance(to, dict):
         return fmt_value(to)
     parts = []
     for key, values in sorted(to.items()):
-        shown = mask_audience(values, ("to", key), mask_ids)
+        shown = mask_audience(values, ("to", key), masking)
         items = shown if isinstance(shown, list) else [shown]
         parts.append(f"{key} {', '.join(map(str, items))}")
     return "; ".join(parts)
 
 
-def create_lines(change: Change, mask_ids: bool) -> list[str]:
+def create_lines(change: Change, masking: Masking) -> list[str]:
     """What a reviewer needs to know about a schedule being created."""
     after = change.after if isinstance(change.after, dict) else {}
-    push = after.get("push")
-    push = push if isinstance(push, dict) else {}
-    lines = [f"trigger: {describe_trigger(after.get('trigger'))}"]
-    lines.append(f"to: {describe_audience(push.get('to'), mask_ids)}")
+    lines = _schedule_lines(after, masking)
     if after.get("enabled") is False:
         lines.append("enabled: false (created enabled, then disabled)")
     return lines
 
 
-def field_lines(change: Change, mask_ids: bool) -> list[tuple[str, str, str]]:
+def delete_lines(change: Change, masking: Masking) -> list[str]:
+    """What a schedule being deleted would have sent: trigger, audience and title."""
+    before = change.before if isinstance(change.before, dict) else {}
+    lines = _schedule_lines(before, masking)
+    title = _title(before.get("push"))
+    if title is not None:
+        lines.append(f"title: {fmt_value(title)}")
+    if before.get("enabled") is False:
+        lines.append("enabled: false")
+    return lines
+
+
+def _schedule_lines(schedule: JSON, masking: Masking) -> list[str]:
+    push = schedule.get("push")
+    push = push if isinstance(push, dict) else {}
+    return [
+        f"trigger: {describe_trigger(schedule.get('trigger'))}",
+        f"to: {describe_audience(push.get('to'), masking)}",
+    ]
+
+
+def _title(push: Any) -> Any:
+    body = push.get("body") if isinstance(push, dict) else None
+    if not isinstance(body, dict):
+        return None
+    notification, message = body.get("notification"), body.get("message")
+    if isinstance(notification, dict):
+        web = notification.get("web")
+        return web.get("title") if isinstance(web, dict) else None
+    return message.get("title") if isinstance(message, dict) else None
+
+
+def field_lines(change: Change, masking: Masking) -> list[tuple[str, str, str]]:
     """``(path, before, after)`` display strings of a schedule change's fields."""
     out = []
     for f in change.fields:
         path = tuple(f.path.split("."))
-        before = mask_audience(f.before, path, mask_ids)
-        after = mask_audience(f.after, path, mask_ids)
+        before = mask_audience(f.before, path, masking)
+        after = mask_audience(f.after, path, masking)
         out.append((f.path, fmt_value(before), fmt_value(after)))
     return out
 
 
-def device_lines(change: Change, mask_ids: bool) -> list[str]:
+def device_lines(change: Change, masking: Masking) -> list[str]:
     """``tags: +a -b`` and ``alias: x → y (moves from device/…)`` for a device change."""
     lines = []
     tag_parts: list[str] = []
@@ -155,21 +194,19 @@ def device_lines(change: Change, mask_ids: bool) -> list[str]:
             alias_field = f
     if tag_parts:
         lines.append("tags: " + " ".join(tag_parts))
-    masker: Mask = mask_alias if mask_ids else keep
-    rid_masker: Mask = mask_rid if mask_ids else keep
     movers = alias_previous_owners(change)
     if alias_field is not None or movers:
         before = alias_field.before if alias_field is not None else None
         after = alias_field.after if alias_field is not None else None
-        line = f"alias: {_alias(before, masker)} → {_alias(after, masker)}"
+        line = f"alias: {_alias(before, masking)} → {_alias(after, masking)}"
         if movers:
-            line += " (moves from " + ", ".join(f"device/{rid_masker(m)}" for m in movers) + ")"
+            line += " (moves from " + ", ".join(f"device/{masking.rid(m)}" for m in movers) + ")"
         lines.append(line)
     return lines
 
 
-def _alias(value: Any, masker: Mask) -> str:
-    return "(none)" if not value else f'"{masker(str(value))}"'
+def _alias(value: Any, masking: Masking) -> str:
+    return "(none)" if not value else f'"{masking.alias(str(value))}"'
 
 
 def alias_previous_owners(change: Change) -> list[str]:
@@ -190,12 +227,14 @@ __all__ = [
     "alias_previous_owners",
     "audit_verdict",
     "create_lines",
+    "delete_lines",
     "describe_audience",
     "describe_trigger",
     "device_lines",
     "field_lines",
     "fmt_value",
     "no_changes_sentence",
+    "plan_headline",
     "plural",
     "shown_address",
     "skipped_devices",
