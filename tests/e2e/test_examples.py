@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
 from support import constants
+from support.cli import run_cli
 from support.constants import ENV, EXAMPLE_ENV
 from support.e2e import target_for
 from support.emulator import Admin, mutating
@@ -89,3 +91,45 @@ async def test_baseline_makes_a_dropped_member_lose_an_exact_tag(
     )
     assert run.result.ok
     assert (await admin.device("d2"))["tags"] == []
+
+
+def _readme() -> str:
+    return (constants.REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_states_the_python_requirement_of_pyproject() -> None:
+    pyproject = (constants.REPO / "pyproject.toml").read_text(encoding="utf-8")
+    (required,) = re.findall(r'^requires-python = "(>=[0-9.]+)"', pyproject, flags=re.MULTILINE)
+    assert f"Python {required[2:]} or newer" in _readme()
+    assert f'`requires-python = "{required}"`' in _readme()
+
+
+def test_readme_asks_for_the_state_folder_in_gitignore() -> None:
+    readme = _readme()
+    assert "add `.webpush-iac/` to `.gitignore`" in readme
+    assert "```gitignore\n.webpush-iac/\n```" in readme
+
+
+def test_readme_reset_of_the_embedded_emulator_clears_the_drift_between_examples(
+    tmp_path: Path,
+) -> None:
+    """What the README describes: apply both examples, audit one (drift: the shared devices
+    carry the other's aliases), run the README's reset, apply it again: no drift."""
+    quickstart, news_site = constants.QUICKSTART, constants.NEWS_SITE
+    env = {"LEDGER_WEBPUSH_APP_KEY": "", "LEDGER_WEBPUSH_MASTER_SECRET": ""}
+
+    def cli(*args: str) -> int:
+        return run_cli(
+            tmp_path, *args, WEBPUSH_APP_KEY="", WEBPUSH_MASTER_SECRET="", **env
+        ).returncode
+
+    assert cli("apply", str(quickstart), "--emulator", "--auto-approve") == 0
+    assert cli("apply", str(news_site), "--emulator", "--auto-approve") == 0
+    assert cli("audit", str(quickstart), "--emulator") == 2  # drift, as the README says
+    block = re.search(
+        r"To start over, reset the embedded emulator.*?```sh\n(.*?)\n```", _readme(), re.S
+    )
+    assert block is not None
+    subprocess.run(block.group(1), shell=True, cwd=tmp_path, check=True)
+    assert cli("apply", str(quickstart), "--emulator", "--auto-approve") == 0
+    assert cli("audit", str(quickstart), "--emulator") == 0
