@@ -29,6 +29,7 @@ import pytest
 from ruamel.yaml import YAML
 from support.cli import run_cli
 from support.constants import APP_KEY, MASTER_SECRET, REPO
+from support.git import git
 from support.manifests import device, project, tag, to_yaml, write_tree
 
 from webpush_iac.render.masking import mask_rid
@@ -600,10 +601,9 @@ def _failing_project(repo: Path) -> None:
             "beta.txt": f"{MEMBER_RID}\n",
         },
     )
-    git_env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_SYSTEM": os.devnull}
-    for args in (["init", "-q"], ["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@e.x",
-                                                 "commit", "-q", "-m", "m"]):  # fmt: skip
-        subprocess.run(["git", *args], cwd=repo, env=git_env, check=True, capture_output=True)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "m")
 
 
 @pytest.mark.parametrize("provider", ["github", "gitlab"])
@@ -612,9 +612,7 @@ def test_a_failed_plan_posts_no_raw_identifier_in_the_comment(
 ) -> None:
     repo = tmp_path / "repo"
     _failing_project(repo)
-    head = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
+    head = git(repo, "rev-parse", "HEAD")
     stub(repo, "webpush-iac", f'exec "{sys.executable}" -m webpush_iac "$@"')
     if provider == "github":
         script = step(workflow("plan"), "Plan")["run"]

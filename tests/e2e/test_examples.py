@@ -13,6 +13,7 @@ from support.cli import run_cli
 from support.constants import ENV, EXAMPLE_ENV
 from support.e2e import target_for
 from support.emulator import Admin, mutating
+from support.git import clean_env
 from support.manifests import project_yaml, tag, to_yaml, write_tree
 
 from webpush_iac.commands.connection import Target
@@ -53,6 +54,7 @@ def git(cwd: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
         cwd=cwd,
+        env=clean_env(),
         check=True,
         capture_output=True,
     )

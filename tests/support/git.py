@@ -16,11 +16,19 @@ GIT_ENV = {
 }
 
 
+def clean_env() -> dict[str, str]:
+    """The environment for git in a throw-away repository: no inherited ``GIT_*`` variable (under
+    ``git rebase --exec`` or a hook, ``GIT_DIR`` and friends would point git at the developer's own
+    repository), no user or system config, a fixed identity."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return {**inherited, **GIT_ENV}
+
+
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", *args],
         cwd=repo,
-        env={**os.environ, **GIT_ENV},
+        env=clean_env(),
         capture_output=True,
         text=True,
         check=True,
